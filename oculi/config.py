@@ -1,0 +1,44 @@
+"""One settings object for the whole service (OCULI_* environment variables)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oculi"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OCULI_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="model pack and wheel cache")
+    data_dir: Path = Field(default=Path("data"), description="objects, database")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=0, description="uvicorn worker processes; 0 = one per core")
+    threads: int = Field(default=2, ge=1, description="intra-op threads per model session")
+    max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
+    face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def wheels_dir(self) -> Path:
+        return self.home / "wheels"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
