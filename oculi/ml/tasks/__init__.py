@@ -1,0 +1,14 @@
+"""Importing this package registers every task class with `Task.registry`."""
+
+from oculi.ml.tasks import (  # noqa: F401
+    age_gender,
+    emotion,
+    face_alignment,
+    face_detection,
+    face_embedding,
+    face_mesh,
+    image_classification,
+    moderation,
+    object_detection,
+    text_recognition,
+)

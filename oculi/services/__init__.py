@@ -1,0 +1,1 @@
+"""The decisions, on native types: no HTTP, no AWS PascalCase."""

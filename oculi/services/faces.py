@@ -1,0 +1,160 @@
+"""DetectFaces and CompareFaces on native types.
+
+How each field is made (nothing is invented; attributes without a model are not reported):
+- BoundingBox, Confidence: BlazeFace full-range (tiled second pass for small faces in large photos).
+- Landmarks, Pose: the FaceMesh 468 points. Rekognition's landmark types map to mesh indices (MESH_POINTS);
+  pupils are the eye centres (the mesh has no iris). Roll is the eye line's angle; Yaw and Pitch come from
+  the mesh's depth across the face (cheek edge to cheek edge, forehead to chin).
+- Quality: brightness and sharpness of the face crop (see image_properties.quality).
+- AgeRange, Gender: dlib/Cydral networks on dlib-aligned chips (AgeRange = 15th-85th percentile).
+- Emotions: FER2013 classes mapped to Rekognition types (neutral -> CALM; CONFUSED has no class).
+- Smile: the HAPPY probability. EyesOpen: eyelid gap / eye width > 0.18 on the mesh (mean of both eyes).
+  MouthOpen: inner-lip gap / mouth width > 0.08.
+- CompareFaces similarity: 100 / (1 + exp((d - 0.68) / 0.06)) of the dlib embedding distance d, so that
+  d = 0.6 (dlib's same-person bound) maps to ~79 and the default threshold of 80 separates at d ~ 0.6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from oculi.ml.base import Models
+from oculi.services.errors import InvalidParameter
+from oculi.services.image_properties import quality
+from oculi.services.types import Box, Point
+
+EMOTIONS = {"angry": "ANGRY", "disgust": "DISGUSTED", "fear": "FEAR", "happy": "HAPPY", "sad": "SAD",
+            "surprise": "SURPRISED", "neutral": "CALM"}
+
+# Rekognition landmark type -> mesh point(s) (their mean); "Left" is the image's left, as Rekognition.
+MESH_POINTS = {
+    "eyeLeft": (33, 133), "eyeRight": (362, 263), "nose": (1,), "mouthLeft": (61,), "mouthRight": (291,),
+    "leftEyeBrowLeft": (70,), "leftEyeBrowUp": (105,), "leftEyeBrowRight": (107,),
+    "rightEyeBrowLeft": (336,), "rightEyeBrowUp": (334,), "rightEyeBrowRight": (300,),
+    "leftEyeLeft": (33,), "leftEyeRight": (133,), "leftEyeUp": (159,), "leftEyeDown": (145,),
+    "rightEyeLeft": (362,), "rightEyeRight": (263,), "rightEyeUp": (386,), "rightEyeDown": (374,),
+    "noseLeft": (129,), "noseRight": (358,), "mouthUp": (0,), "mouthDown": (17,),
+    "leftPupil": (33, 133), "rightPupil": (362, 263),
+    "upperJawlineLeft": (234,), "midJawlineLeft": (172,), "chinBottom": (152,),
+    "midJawlineRight": (397,), "upperJawlineRight": (454,),
+}
+DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+QUALITY_FLOORS = {"LOW": (0.65, 20), "MEDIUM": (0.75, 40), "HIGH": (0.85, 60), "AUTO": (0.75, 40)}
+
+
+@dataclass
+class Face:
+    box: Box
+    confidence: float
+    landmarks: dict[str, Point]
+    pose: tuple[float, float, float]  # roll, yaw, pitch (degrees)
+    brightness: float
+    sharpness: float
+    pixel_box: tuple[float, float, float, float]
+    attributes: dict = field(default_factory=dict)  # age_range, gender, emotions, smile, eyes_open, mouth_open
+    embedding: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    face: Face
+    similarity: float
+
+
+def similarity(distance: float) -> float:
+    return float(100.0 / (1.0 + np.exp((distance - 0.68) / 0.06)))
+
+
+def _pose(p: np.ndarray) -> tuple[float, float, float]:
+    eye = p[263, :2] - p[33, :2]
+    roll = np.degrees(np.arctan2(eye[1], eye[0]))
+    across = p[454] - p[234]
+    yaw = np.degrees(np.arctan2(across[2], np.hypot(across[0], across[1])))
+    down = p[152] - p[10]
+    pitch = np.degrees(np.arctan2(-down[2], np.hypot(down[0], down[1]))) - 10.0  # mesh leans ~10 deg at rest
+    return float(roll), float(yaw), float(pitch)
+
+
+def _ratio(p: np.ndarray, a: int, b: int, c: int, d: int) -> float:
+    return float(np.linalg.norm(p[a, :2] - p[b, :2]) / max(np.linalg.norm(p[c, :2] - p[d, :2]), 1e-6))
+
+
+def _flag(value: float, threshold: float, spread: float) -> tuple[bool, float]:
+    p = 1 / (1 + np.exp(-(value - threshold) / spread))
+    return bool(p >= 0.5), float(100 * max(p, 1 - p))
+
+
+def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embed: bool = False,
+                 max_faces: int = 100, tile_min_side: int = 640) -> list[Face]:
+    h, w = rgb.shape[:2]
+    boxes = models.get("face_detection").predict(rgb, tile_min_side=tile_min_side, max_faces=max_faces)
+    faces = []
+    for fb in boxes:
+        x0, y0, x1, y1 = fb.box
+        mesh = models.get("face_mesh").predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
+        pts = mesh.points
+        names = MESH_POINTS if attributes else {k: MESH_POINTS[k] for k in DEFAULT_LANDMARKS}
+        landmarks = {k: Point(float(pts[list(ix), 0].mean() / w), float(pts[list(ix), 1].mean() / h))
+                     for k, ix in names.items()}
+        crop = rgb[int(y0): max(int(y1), int(y0) + 1), int(x0): max(int(x1), int(x0) + 1)]
+        q = quality(crop)
+        face = Face(Box.from_corners(x0, y0, x1, y1, w, h), fb.score * 100, landmarks, _pose(pts),
+                    q.brightness, q.sharpness, fb.box)
+        if attributes or embed:
+            shape = models.get("face_alignment").predict(rgb, fb.box)
+            if embed:
+                face.embedding = models.get("face_embedding").predict(rgb, shape)
+            if attributes:
+                face.attributes = _attributes(models, rgb, fb.box, shape, pts)
+        faces.append(face)
+    return faces
+
+
+def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
+    ag = models.get("age_gender").predict(rgb, shape)
+    emotions = models.get("emotion").predict(rgb, box)
+    eyes = (_ratio(pts, 159, 145, 33, 133) + _ratio(pts, 386, 374, 362, 263)) / 2
+    mouth = _ratio(pts, 13, 14, 61, 291)
+    happy = emotions["happy"]
+    return {
+        "age_range": (ag.age_low, max(ag.age_high, ag.age_low)),
+        "gender": ("Male" if ag.male_probability >= 0.5 else "Female",
+                   100 * max(ag.male_probability, 1 - ag.male_probability)),
+        "emotions": sorted(((EMOTIONS[k], v * 100) for k, v in emotions.items()), key=lambda e: -e[1]),
+        "smile": (happy >= 0.5, 100 * max(happy, 1 - happy)),
+        "eyes_open": _flag(eyes, 0.18, 0.03),
+        "mouth_open": _flag(mouth, 0.08, 0.02),
+    }
+
+
+def quality_filter(faces: list[Face], level: str | None) -> list[Face]:
+    if not level or level == "NONE":
+        return faces
+    min_conf, min_px = QUALITY_FLOORS[level]
+    return [f for f in faces if f.confidence >= min_conf * 100
+            and min(f.pixel_box[2] - f.pixel_box[0], f.pixel_box[3] - f.pixel_box[1]) >= min_px]
+
+
+@dataclass
+class Comparison:
+    source: Face
+    matches: list[FaceMatch]
+    unmatched: list[Face]
+
+
+def compare_faces(models: Models, source: np.ndarray, target: np.ndarray, threshold: float = 80.0,
+                  quality_level: str | None = "NONE") -> Comparison:
+    src_faces = quality_filter(detect_faces(models, source, embed=True), quality_level)
+    if not src_faces:
+        raise InvalidParameter("Request has invalid parameters: no face was detected in the source image")
+    src = max(src_faces, key=lambda f: f.box.area)
+    targets = quality_filter(detect_faces(models, target, embed=True), quality_level)
+    targets = sorted(targets, key=lambda f: -f.box.area)[:100]
+    matches, unmatched = [], []
+    for face in targets:
+        sim = similarity(float(np.linalg.norm(face.embedding - src.embedding)))
+        (matches if sim >= threshold else unmatched).append(FaceMatch(face, sim) if sim >= threshold else face)
+    matches.sort(key=lambda m: -m.similarity)
+    return Comparison(src, matches, unmatched)

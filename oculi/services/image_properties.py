@@ -1,0 +1,100 @@
+"""IMAGE_PROPERTIES without a model: brightness, sharpness, contrast and k-means dominant colours.
+
+Scales (0-100): brightness = mean luma / 255; sharpness = 100 * (1 - exp(-var(Laplacian of luma) / 500))
+on a 512 px view; contrast = std(luma) / 127.5 (clipped). Colour names: nearest CSS named colour in RGB
+(Pillow's CSS colour table) and nearest of Rekognition's eleven simplified colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import ImageColor
+
+from oculi.services.types import Box
+
+SIMPLIFIED = {
+    "red": (220, 20, 60), "pink": (255, 160, 190), "orange": (255, 140, 0), "yellow": (250, 220, 40),
+    "green": (50, 160, 60), "blue": (40, 90, 220), "purple": (128, 60, 160), "brown": (130, 80, 40),
+    "black": (10, 10, 10), "grey": (128, 128, 128), "white": (245, 245, 245),
+}
+_CSS = {name: ImageColor.getrgb(name) for name in ImageColor.colormap}
+_CSS_NAMES = list(_CSS)
+_CSS_RGB = np.array([_CSS[n][:3] for n in _CSS_NAMES], np.float32)
+_SIMPLE_NAMES = list(SIMPLIFIED)
+_SIMPLE_RGB = np.array([SIMPLIFIED[n] for n in _SIMPLE_NAMES], np.float32)
+
+
+@dataclass(frozen=True)
+class Colour:
+    rgb: tuple[int, int, int]
+    hex: str
+    css: str
+    simplified: str
+    pixel_percent: float
+
+
+@dataclass(frozen=True)
+class Quality:
+    brightness: float
+    sharpness: float
+    contrast: float
+
+
+@dataclass
+class ImageProperties:
+    quality: Quality
+    dominant_colors: list[Colour]
+    foreground: tuple[Quality, list[Colour]] | None = None
+    background: tuple[Quality, list[Colour]] | None = None
+    regions: list[Box] = field(default_factory=list)
+
+
+def quality(rgb: np.ndarray) -> Quality:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    scale = 512 / max(gray.shape)
+    if scale < 1:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    lap = cv2.Laplacian(gray, cv2.CV_64F).var()
+    return Quality(
+        brightness=float(gray.mean() / 255 * 100),
+        sharpness=float(100 * (1 - np.exp(-lap / 500))),
+        contrast=float(min(100.0, gray.std() / 127.5 * 100)),
+    )
+
+
+def dominant_colours(pixels: np.ndarray, k: int = 5) -> list[Colour]:
+    """k-means (k <= 10) over up to 20k pixels (N x 3 uint8); largest cluster first."""
+    px = pixels.reshape(-1, 3).astype(np.float32)
+    if len(px) > 20000:
+        px = px[np.random.default_rng(0).choice(len(px), 20000, replace=False)]
+    k = max(1, min(k, len(np.unique(px, axis=0))))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    cv2.setRNGSeed(0)
+    _, assign, centres = cv2.kmeans(px, k, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    counts = np.bincount(assign.ravel(), minlength=k)
+    out = []
+    for i in np.argsort(-counts):
+        c = np.clip(np.round(centres[i]), 0, 255)
+        css = _CSS_NAMES[int(np.argmin(((_CSS_RGB - c) ** 2).sum(1)))]
+        simple = _SIMPLE_NAMES[int(np.argmin(((_SIMPLE_RGB - c) ** 2).sum(1)))]
+        r, g, b = (int(v) for v in c)
+        out.append(Colour((r, g, b), f"#{r:02x}{g:02x}{b:02x}", css, simple, float(counts[i] / counts.sum() * 100)))
+    return out
+
+
+def image_properties(rgb: np.ndarray, foreground_boxes: list[Box] | None = None) -> ImageProperties:
+    props = ImageProperties(quality(rgb), dominant_colours(rgb))
+    if foreground_boxes:
+        h, w = rgb.shape[:2]
+        mask = np.zeros((h, w), bool)
+        for b in foreground_boxes:
+            mask[int(b.top * h): int((b.top + b.height) * h), int(b.left * w): int((b.left + b.width) * w)] = True
+        if 0 < mask.mean() < 1:
+            ys, xs = np.nonzero(mask)
+            fg = rgb[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+            props.foreground = (quality(fg), dominant_colours(rgb[mask]))
+            props.background = (quality(rgb), dominant_colours(rgb[~mask]))
+    return props
