@@ -1,0 +1,33 @@
+"""App factory: the Rekognition front at POST /, and /healthz."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from oculi.aws.dispatch import handle
+from oculi.config import Settings, get_settings
+from oculi.operations.images import ImageOperations
+from oculi.services.analysis import Analyzer
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    analyzer = Analyzer(settings)
+    provider = ImageOperations(analyzer)
+    app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
+    app.state.analyzer = analyzer
+
+    @app.post("/", include_in_schema=False)
+    async def rekognition(request: Request) -> Response:
+        raw = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw)
+        return Response(body, status_code=status, headers=out_headers)
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        missing = analyzer.models.pack.missing()
+        return {"status": "ok" if not missing else "models missing", "missing": [f.id for f in missing]}
+
+    return app

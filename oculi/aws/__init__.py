@@ -1,0 +1,1 @@
+"""Rekognition's JSON 1.1 wire API, driven by botocore's service model."""

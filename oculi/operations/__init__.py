@@ -1,0 +1,21 @@
+"""The Rekognition provider: translates AWS shapes to service calls and back."""
+
+from __future__ import annotations
+
+from oculi.aws import api
+from oculi.services import errors
+
+# service errors -> Rekognition's modelled exceptions
+ERRORS = {
+    errors.InvalidImageFormat: api.InvalidImageFormatException,
+    errors.ImageTooLarge: api.ImageTooLargeException,
+    errors.InvalidParameter: api.InvalidParameterException,
+    errors.InvalidS3Object: api.InvalidS3ObjectException,
+}
+
+
+def to_aws_error(exc: errors.ServiceError) -> api.ServiceException:
+    for kind, aws in ERRORS.items():
+        if isinstance(exc, kind):
+            return aws(str(exc))
+    return api.InvalidParameterException(str(exc))

@@ -1,0 +1,60 @@
+"""Native result types -> Rekognition response members (PascalCase dicts)."""
+
+from __future__ import annotations
+
+from oculi.services.faces import DEFAULT_LANDMARKS, Face
+from oculi.services.types import Box, Point
+
+
+def box_out(b: Box) -> dict:
+    return {"Width": b.width, "Height": b.height, "Left": b.left, "Top": b.top}
+
+
+def point_out(p: Point) -> dict:
+    return {"X": p.x, "Y": p.y}
+
+
+def colours_out(colours) -> list[dict]:
+    return [{"Red": c.rgb[0], "Green": c.rgb[1], "Blue": c.rgb[2], "HexCode": c.hex, "CSSColor": c.css,
+             "SimplifiedColor": c.simplified, "PixelPercent": c.pixel_percent} for c in colours]
+
+
+def _landmarks(face: Face, names) -> list[dict]:
+    return [{"Type": k, "X": face.landmarks[k].x, "Y": face.landmarks[k].y} for k in names if k in face.landmarks]
+
+
+def _pose(face: Face) -> dict:
+    roll, yaw, pitch = face.pose
+    return {"Roll": roll, "Yaw": yaw, "Pitch": pitch}
+
+
+def compared_face_out(face: Face) -> dict:
+    return {"BoundingBox": box_out(face.box), "Confidence": face.confidence,
+            "Landmarks": _landmarks(face, DEFAULT_LANDMARKS), "Pose": _pose(face),
+            "Quality": {"Brightness": face.brightness, "Sharpness": face.sharpness}}
+
+
+def face_detail_out(face: Face, wanted: set[str]) -> dict:
+    """A FaceDetail with the attributes asked for that a model provides (never invented ones)."""
+    all_ = "ALL" in wanted
+    out = {"BoundingBox": box_out(face.box), "Confidence": face.confidence,
+           "Landmarks": _landmarks(face, face.landmarks if all_ else DEFAULT_LANDMARKS), "Pose": _pose(face),
+           "Quality": {"Brightness": face.brightness, "Sharpness": face.sharpness}}
+    a = face.attributes
+    if not a:
+        return out
+
+    def want(name: str) -> bool:
+        return all_ or name in wanted
+
+    if want("AGE_RANGE"):
+        out["AgeRange"] = {"Low": a["age_range"][0], "High": a["age_range"][1]}
+    if want("GENDER"):
+        out["Gender"] = {"Value": a["gender"][0], "Confidence": a["gender"][1]}
+    if want("EMOTIONS"):
+        out["Emotions"] = [{"Type": t, "Confidence": c} for t, c in a["emotions"]]
+    for key, name, field in (("smile", "SMILE", "Smile"), ("eyes_open", "EYES_OPEN", "EyesOpen"),
+                             ("mouth_open", "MOUTH_OPEN", "MouthOpen")):
+        if want(name):
+            out[field] = {"Value": a[key][0], "Confidence": a[key][1]}
+    return out

@@ -1,0 +1,74 @@
+"""The combined analysis of one image (`oculi analyze`, later the REST API): JSON-ready dicts and a table."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from oculi.services.analysis import FACE_MODEL_VERSION, LABEL_MODEL_VERSION, TEXT_MODEL_VERSION, Analyzer
+from oculi.services.faces import detect_faces
+from oculi.services.imaging import DecodedImage
+from oculi.services.labels import detect_labels
+from oculi.services.moderation import MODEL_VERSION as MODERATION_MODEL_VERSION
+from oculi.services.moderation import detect_moderation_labels
+from oculi.services.text import detect_text
+
+FEATURES = ("labels", "faces", "text", "moderation")
+
+
+def _plain(obj):
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "embedding"}
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def analyze(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> dict:
+    unknown = set(features) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown features {sorted(unknown)}; choose from {', '.join(FEATURES)}")
+    m = analyzer.models
+    out: dict = {"image": {"width": img.width, "height": img.height, "format": img.format}, "models": {}}
+    if "labels" in features:
+        out["labels"] = _plain(detect_labels(m, img.rgb))
+        out["models"]["labels"] = LABEL_MODEL_VERSION
+    if "faces" in features:
+        out["faces"] = _plain(detect_faces(m, img.rgb, attributes=True))
+        out["models"]["faces"] = FACE_MODEL_VERSION
+    if "text" in features:
+        out["text"] = [t for t in _plain(detect_text(m, img.rgb)) if t["type"] == "LINE"]
+        out["models"]["text"] = TEXT_MODEL_VERSION
+    if "moderation" in features:
+        out["moderation"] = _plain(detect_moderation_labels(m, img.rgb))
+        out["models"]["moderation"] = MODERATION_MODEL_VERSION
+    return out
+
+
+def render_table(result: dict) -> str:
+    img = result["image"]
+    lines = [f"image: {img['width']}x{img['height']} {img['format']}"]
+    if "labels" in result:
+        lines.append("\nLABELS")
+        for lb in result["labels"]:
+            alias = f"  ({', '.join(lb['aliases'][:2])})" if lb["aliases"] else ""
+            lines.append(f"  {lb['confidence']:5.1f}  {lb['name']}{alias}  x{len(lb['instances'])}"
+                         if lb["instances"] else f"  {lb['confidence']:5.1f}  {lb['name']}{alias}")
+    if "faces" in result:
+        lines.append(f"\nFACES ({len(result['faces'])})")
+        for i, f in enumerate(result["faces"]):
+            b, a = f["box"], f["attributes"]
+            desc = ""
+            if a:
+                desc = (f"  {a['gender'][0]} {a['age_range'][0]}-{a['age_range'][1]}  {a['emotions'][0][0]}"
+                        f"  smile={a['smile'][0]}")
+            lines.append(f"  #{i} {f['confidence']:5.1f}  box=({b['left']:.2f},{b['top']:.2f} "
+                         f"{b['width']:.2f}x{b['height']:.2f}){desc}")
+    if "text" in result:
+        lines.append("\nTEXT")
+        lines += [f"  {t['confidence']:5.1f}  {t['text']}" for t in result["text"]]
+    if "moderation" in result:
+        lines.append("\nMODERATION")
+        lines += [f"  {m['confidence']:5.1f}  {m['name']}" for m in result["moderation"]] or ["  (safe)"]
+    return "\n".join(lines)
