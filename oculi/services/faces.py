@@ -1,7 +1,8 @@
 """DetectFaces and CompareFaces on native types.
 
 How each field is made (nothing is invented; attributes without a model are not reported):
-- BoundingBox, Confidence: BlazeFace full-range (tiled second pass for small faces in large photos).
+- BoundingBox, Confidence: BlazeFace full-range (tiled second pass for small faces in large photos), each
+  box confirmed by the FaceMesh presence score (MIN_MESH_PRESENCE).
 - Landmarks, Pose: the FaceMesh 468 points. Rekognition's landmark types map to mesh indices (MESH_POINTS);
   pupils are the eye centres (the mesh has no iris). Roll is the eye line's angle; Yaw and Pitch come from
   the mesh's depth across the face (cheek edge to cheek edge, forehead to chin).
@@ -41,6 +42,9 @@ MESH_POINTS = {
     "midJawlineRight": (397,), "upperJawlineRight": (454,),
 }
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+# Second-stage check: FaceMesh's face-presence score. Measured on ../shared/data/faces: every real face
+# scores 1.0; the detector's false boxes (a hand, a logo, hair) score 0.0-0.61.
+MIN_MESH_PRESENCE = 0.9
 QUALITY_FLOORS = {"LOW": (0.65, 20), "MEDIUM": (0.75, 40), "HIGH": (0.85, 60), "AUTO": (0.75, 40)}
 
 
@@ -94,6 +98,8 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
     for fb in boxes:
         x0, y0, x1, y1 = fb.box
         mesh = models.get("face_mesh").predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
+        if mesh.presence < MIN_MESH_PRESENCE:
+            continue
         pts = mesh.points
         names = MESH_POINTS if attributes else {k: MESH_POINTS[k] for k in DEFAULT_LANDMARKS}
         landmarks = {k: Point(float(pts[list(ix), 0].mean() / w), float(pts[list(ix), 1].mean() / h))

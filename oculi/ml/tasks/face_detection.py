@@ -4,7 +4,7 @@ Reference: mediapipe `modules/face_detection/face_detection_full_range.pbtxt` (S
 stride 4 -> 48x48 anchors, offset 0.5, fixed size; TensorsToDetections: 16 coords, 6 keypoints, scale 192,
 sigmoid scores clipped at 100; weighted NMS at IoU 0.3) and `face_detection_full_range_common.pbtxt`
 (letterbox to 192x192, values to [-1, 1]). The network sees a 192 px view, so faces under ~40 px in large
-photos are missed: a second pass over overlapping tiles finds them.
+photos are missed: a second pass over overlapping 480 px tiles finds them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from oculi.ml.geometry import nms_groups
 from oculi.ml.sessions import LiteRtSession
 
 SIZE = 192
+TILE = 480
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,22 @@ class FaceDetector(Task):
         kps = (kps - offset) * SIZE / scale
         return boxes, scores, kps
 
+    @staticmethod
+    def _starts(length: int, tile: int, stride: int) -> list[int]:
+        starts = list(range(0, max(length - tile, 0) + 1, stride))
+        if starts[-1] + tile < length:
+            starts.append(length - tile)
+        return starts
+
     def _tiles(self, h: int, w: int, min_side: int) -> list[tuple[int, int, int, int]]:
+        """Square tiles of TILE px (25% overlap): a 40 px face is then ~16 px in the 192 px view, which the
+        network finds reliably (measured: >= 14 px found, <= 8 px missed)."""
         if max(h, w) < min_side:
             return []
-        tiles = []
-        for n in (2, 3) if max(h, w) >= 3 * min_side else (2,):
-            th, tw = int(h / n * 1.4), int(w / n * 1.4)
-            for r in range(n):
-                for c in range(n):
-                    y0 = min(h - th, max(0, int(r * h / n - (th - h / n) / 2)))
-                    x0 = min(w - tw, max(0, int(c * w / n - (tw - w / n) / 2)))
-                    tiles.append((x0, y0, x0 + tw, y0 + th))
-        return tiles
+        tile = min(TILE, h, w)
+        stride = int(tile * 0.75)
+        ys, xs = self._starts(h, tile, stride), self._starts(w, tile, stride)
+        return [(x, y, x + tile, y + tile) for y in ys for x in xs]
 
     def predict(self, rgb: np.ndarray, tile_min_side: int = 640, max_faces: int = 100) -> list[FaceBox]:
         h, w = rgb.shape[:2]
