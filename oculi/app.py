@@ -7,14 +7,19 @@ from starlette.concurrency import run_in_threadpool
 
 from oculi.aws.dispatch import handle
 from oculi.config import Settings, get_settings
-from oculi.operations.images import ImageOperations
+from oculi.operations.provider import RekognitionProvider
 from oculi.services.analysis import Analyzer
+from oculi.services.collections import CollectionService
+from oculi.storage.db.session import session_factory
+from oculi.storage.vectors.exact import ExactIndex
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     analyzer = Analyzer(settings)
-    provider = ImageOperations(analyzer)
+    collections = CollectionService(session_factory(settings.db_url), ExactIndex(), analyzer.models,
+                                    settings.face_tile_min_side)
+    provider = RekognitionProvider(analyzer, collections)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
     app.state.analyzer = analyzer
 
@@ -22,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def rekognition(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw)
+        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw, settings.access_keys)
         return Response(body, status_code=status, headers=out_headers)
 
     @app.get("/healthz")

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     threads: int = Field(default=2, ge=1, description="intra-op threads per model session")
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
     face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
+    database_url: str | None = Field(default=None, description="default: sqlite:///<data_dir>/oculi.db")
+    access_keys: dict[str, str] = Field(default_factory=dict,
+                                        description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
 
     @property
     def models_dir(self) -> Path:
@@ -33,6 +36,10 @@ class Settings(BaseSettings):
     @property
     def wheels_dir(self) -> Path:
         return self.home / "wheels"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'oculi.db').resolve()}"
 
     @property
     def objects_dir(self) -> Path:

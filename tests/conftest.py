@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -66,36 +67,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(pack, tmp_path_factory):
-    """A live `oculi serve` on 127.0.0.1 with its own data folder; yields (url, data_dir)."""
-    data_dir = tmp_path_factory.mktemp("server-data")
-    port = _free_port()
-    env = dict(os.environ, OCULI_DATA_DIR=str(data_dir))
-    log = open(data_dir / "server.log", "w")  # noqa: SIM115 (closed at teardown)
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        assert proc.poll() is None, (data_dir / "server.log").read_text()
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        raise AssertionError("server did not start: " + (data_dir / "server.log").read_text())
-    yield url, data_dir
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+ACCESS_KEYS = {"AKIDTEAMA": "111111111111", "AKIDTEAMB": "222222222222"}
+
+
+class Server:
+    """`oculi serve` as a child process on 127.0.0.1 with its own data folder."""
+
+    def __init__(self, data_dir: Path, workers: int = 2, env: dict | None = None):
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, OCULI_DATA_DIR=str(data_dir), OCULI_ACCESS_KEYS=json.dumps(ACCESS_KEYS), **(env or {}))
+        self.log_path = data_dir / f"server-{self.port}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oculi.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            assert self.proc.poll() is None, self.log_path.read_text()
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise AssertionError("server did not start: " + self.log_path.read_text())
+
+    def client(self, access_key: str = "x", region: str = "us-east-1"):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client("rekognition", endpoint_url=self.url, region_name=region, aws_access_key_id=access_key,
+                            aws_secret_access_key="x",
+                            config=Config(retries={"max_attempts": 1}, read_timeout=300, max_pool_connections=16))
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self._log.close()
 
 
 @pytest.fixture(scope="session")
-def rekognition(server):
-    import boto3
-    from botocore.config import Config
+def live(pack, tmp_path_factory) -> Server:
+    srv = Server(tmp_path_factory.mktemp("server-data"))
+    yield srv
+    srv.stop()
 
-    return boto3.client("rekognition", endpoint_url=server[0], region_name="us-east-1", aws_access_key_id="x",
-                        aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}, read_timeout=120))
+
+@pytest.fixture(scope="session")
+def server(live):
+    """(url, data_dir) of the shared live server."""
+    return live.url, live.data_dir
+
+
+@pytest.fixture(scope="session")
+def rekognition(live):
+    return live.client()

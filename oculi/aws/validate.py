@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 from botocore.model import Shape
@@ -49,7 +50,7 @@ def _violation(problems: Problems, value, path: str, rule: str) -> None:
 
 _TYPES = {
     "string": str, "blob": (bytes, str), "boolean": bool, "integer": int, "long": int,
-    "float": (int, float), "double": (int, float), "timestamp": (int, float, str), "list": list,
+    "float": (int, float), "double": (int, float), "timestamp": (int, float, str, datetime), "list": list,
     "map": dict, "structure": dict,
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from oculi.aws import api
-from oculi.services import errors
+from oculi.services import collections, errors, users
 
 # service errors -> Rekognition's modelled exceptions
 ERRORS = {
@@ -11,6 +11,10 @@ ERRORS = {
     errors.ImageTooLarge: api.ImageTooLargeException,
     errors.InvalidParameter: api.InvalidParameterException,
     errors.InvalidS3Object: api.InvalidS3ObjectException,
+    collections.ResourceNotFound: api.ResourceNotFoundException,
+    collections.ResourceExists: api.ResourceAlreadyExistsException,
+    collections.InvalidPaginationToken: api.InvalidPaginationTokenException,
+    users.Conflict: api.ConflictException,
 }
 
 

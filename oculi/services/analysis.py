@@ -12,6 +12,8 @@ from oculi.services.errors import InvalidS3Object
 
 LABEL_MODEL_VERSION = "oculi-1 (SSD-MobileNetV2 COCO + EfficientNet-Lite3 ImageNet, WordNet taxonomy)"
 FACE_MODEL_VERSION = "oculi-1 (BlazeFace full-range + FaceMesh + dlib ResNet v1)"
+# IndexFacesModelVersion must match [0-9.]+ : the version of Oculi's face-vector format (dlib 128-d, L2)
+FACE_INDEX_VERSION = "1.0"
 TEXT_MODEL_VERSION = "oculi-1 (PP-OCRv6 small, rapidocr 3.10)"
 
 

@@ -45,7 +45,26 @@ DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
 # Second-stage check: FaceMesh's face-presence score. Measured on ../shared/data/faces: every real face
 # scores 1.0; the detector's false boxes (a hand, a logo, hair) score 0.0-0.61.
 MIN_MESH_PRESENCE = 0.9
-QUALITY_FLOORS = {"LOW": (0.65, 20), "MEDIUM": (0.75, 40), "HIGH": (0.85, 60), "AUTO": (0.75, 40)}
+
+
+@dataclass(frozen=True)
+class QualityBar:
+    """What a face must reach at one QualityFilter level (confidence 0-100, box side px, |yaw|/|pitch| deg,
+    brightness and sharpness 0-100 of the face crop)."""
+
+    confidence: float
+    min_side_px: float
+    max_pose: float
+    brightness: float
+    sharpness: float
+
+
+QUALITY_BARS = {
+    "LOW": QualityBar(65, 20, 70, 5, 1),
+    "MEDIUM": QualityBar(75, 40, 55, 10, 3),
+    "AUTO": QualityBar(75, 40, 55, 10, 3),
+    "HIGH": QualityBar(85, 60, 40, 20, 8),
+}
 
 
 @dataclass
@@ -135,12 +154,25 @@ def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) ->
     }
 
 
-def quality_filter(faces: list[Face], level: str | None) -> list[Face]:
+def quality_reasons(face: Face, level: str | None) -> list[str]:
+    """Rekognition's reasons (LOW_CONFIDENCE, SMALL_BOUNDING_BOX, ...) why a face fails a QualityFilter level."""
     if not level or level == "NONE":
-        return faces
-    min_conf, min_px = QUALITY_FLOORS[level]
-    return [f for f in faces if f.confidence >= min_conf * 100
-            and min(f.pixel_box[2] - f.pixel_box[0], f.pixel_box[3] - f.pixel_box[1]) >= min_px]
+        return []
+    bar = QUALITY_BARS[level]
+    x0, y0, x1, y1 = face.pixel_box
+    _, yaw, pitch = face.pose
+    checks = [
+        ("LOW_CONFIDENCE", face.confidence < bar.confidence),
+        ("SMALL_BOUNDING_BOX", min(x1 - x0, y1 - y0) < bar.min_side_px),
+        ("EXTREME_POSE", max(abs(yaw), abs(pitch)) > bar.max_pose),
+        ("LOW_BRIGHTNESS", face.brightness < bar.brightness),
+        ("LOW_SHARPNESS", face.sharpness < bar.sharpness),
+    ]
+    return [reason for reason, failed in checks if failed]
+
+
+def quality_filter(faces: list[Face], level: str | None) -> list[Face]:
+    return [f for f in faces if not quality_reasons(f, level)]
 
 
 @dataclass

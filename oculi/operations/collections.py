@@ -1,0 +1,158 @@
+"""Collection, face and user operations of the Rekognition provider."""
+
+from __future__ import annotations
+
+from oculi.aws import api
+from oculi.aws.errors import RequestContext
+from oculi.operations.shapes import box_out, face_detail_out
+from oculi.services.analysis import FACE_INDEX_VERSION, FACE_MODEL_VERSION
+from oculi.services.collections import CollectionService, Scope, StoredFace
+from oculi.services.users import UserService
+
+
+def scope(context: RequestContext) -> Scope:
+    return Scope(context.account, context.region)
+
+
+def face_out(f: StoredFace) -> dict:
+    out = {"FaceId": f.face_id, "BoundingBox": box_out(f.box), "ImageId": f.image_id, "Confidence": f.confidence,
+           "IndexFacesModelVersion": FACE_INDEX_VERSION}
+    if f.external_image_id:
+        out["ExternalImageId"] = f.external_image_id
+    if f.user_id:
+        out["UserId"] = f.user_id
+    return out
+
+
+def _paged(out: dict, token: str | None) -> dict:
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+class CollectionOperations(api.RekognitionApi):
+    collections: CollectionService
+    users: UserService
+
+    def create_collection(self, context: RequestContext, request: dict) -> dict:
+        info = self.collections.create(scope(context), request["CollectionId"])
+        return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": info.face_model_version}
+
+    def describe_collection(self, context: RequestContext, request: dict) -> dict:
+        info = self.collections.describe(scope(context), request["CollectionId"])
+        return {"FaceCount": info.face_count, "UserCount": info.user_count, "FaceModelVersion": info.face_model_version,
+                "CollectionARN": info.arn, "CreationTimestamp": info.created_at}
+
+    def list_collections(self, context: RequestContext, request: dict) -> dict:
+        page, token = self.collections.list(scope(context), request.get("MaxResults"), request.get("NextToken"))
+        return _paged({"CollectionIds": [c.name for c in page],
+                       "FaceModelVersions": [c.face_model_version for c in page]}, token)
+
+    def delete_collection(self, context: RequestContext, request: dict) -> dict:
+        self.collections.delete(scope(context), request["CollectionId"])
+        return {"StatusCode": 200}
+
+    def index_faces(self, context: RequestContext, request: dict) -> dict:
+        img = self.image(request["Image"])
+        wanted = set(request.get("DetectionAttributes") or ["DEFAULT"])
+        result = self.collections.index_faces(
+            scope(context), request["CollectionId"], img.rgb, request.get("ExternalImageId"),
+            request.get("MaxFaces"), request.get("QualityFilter", "AUTO"), attributes=bool(wanted - {"DEFAULT"}))
+        return {
+            "FaceRecords": [{"Face": face_out(f), "FaceDetail": face_detail_out(d, wanted)} for f, d in result.indexed],
+            "UnindexedFaces": [{"Reasons": reasons, "FaceDetail": face_detail_out(d, wanted)}
+                               for reasons, d in result.unindexed],
+            "FaceModelVersion": FACE_MODEL_VERSION,
+        }
+
+    def list_faces(self, context: RequestContext, request: dict) -> dict:
+        page, token = self.collections.list_faces(scope(context), request["CollectionId"], request.get("MaxResults"),
+                                                  request.get("NextToken"), request.get("UserId"),
+                                                  request.get("FaceIds"))
+        return _paged({"Faces": [face_out(f) for f in page], "FaceModelVersion": FACE_MODEL_VERSION}, token)
+
+    def delete_faces(self, context: RequestContext, request: dict) -> dict:
+        deleted, failed = self.collections.delete_faces(scope(context), request["CollectionId"], request["FaceIds"])
+        unsuccessful = []
+        for fid, user, reasons in failed:
+            item = {"FaceId": fid, "Reasons": reasons}
+            if user:
+                item["UserId"] = user
+            unsuccessful.append(item)
+        return {"DeletedFaces": deleted, "UnsuccessfulFaceDeletions": unsuccessful}
+
+    def search_faces(self, context: RequestContext, request: dict) -> dict:
+        hits = self.collections.search_faces(scope(context), request["CollectionId"], request["FaceId"],
+                                             request.get("MaxFaces", 4096), request.get("FaceMatchThreshold", 80.0))
+        return {"SearchedFaceId": request["FaceId"], "FaceModelVersion": FACE_MODEL_VERSION,
+                "FaceMatches": [{"Similarity": sim, "Face": face_out(f)} for f, sim in hits]}
+
+    def search_faces_by_image(self, context: RequestContext, request: dict) -> dict:
+        img = self.image(request["Image"])
+        face, hits = self.collections.search_faces_by_image(
+            scope(context), request["CollectionId"], img.rgb, request.get("MaxFaces", 4096),
+            request.get("FaceMatchThreshold", 80.0), request.get("QualityFilter", "NONE"))
+        return {"SearchedFaceBoundingBox": box_out(face.box), "SearchedFaceConfidence": face.confidence,
+                "FaceMatches": [{"Similarity": sim, "Face": face_out(f)} for f, sim in hits],
+                "FaceModelVersion": FACE_MODEL_VERSION}
+
+    # -- users -------------------------------------------------------------------------------
+
+    def create_user(self, context: RequestContext, request: dict) -> dict:
+        self.users.create(scope(context), request["CollectionId"], request["UserId"], request.get("ClientRequestToken"))
+        return {}
+
+    def delete_user(self, context: RequestContext, request: dict) -> dict:
+        self.users.delete(scope(context), request["CollectionId"], request["UserId"])
+        return {}
+
+    def list_users(self, context: RequestContext, request: dict) -> dict:
+        page, token = self.users.list(scope(context), request["CollectionId"], request.get("MaxResults"),
+                                      request.get("NextToken"))
+        return _paged({"Users": [{"UserId": u.user_id, "UserStatus": u.status} for u in page]}, token)
+
+    def associate_faces(self, context: RequestContext, request: dict) -> dict:
+        r = self.users.associate(scope(context), request["CollectionId"], request["UserId"], request["FaceIds"],
+                                 request.get("UserMatchThreshold", 75.0))
+        return {"AssociatedFaces": [{"FaceId": f} for f in r.done], "UserStatus": r.status,
+                "UnsuccessfulFaceAssociations": [_failure(*f) for f in r.failed]}
+
+    def disassociate_faces(self, context: RequestContext, request: dict) -> dict:
+        r = self.users.disassociate(scope(context), request["CollectionId"], request["UserId"], request["FaceIds"])
+        return {"DisassociatedFaces": [{"FaceId": f} for f in r.done], "UserStatus": r.status,
+                "UnsuccessfulFaceDisassociations": [_failure(*f, with_confidence=False) for f in r.failed]}
+
+    def search_users(self, context: RequestContext, request: dict) -> dict:
+        hits = self.users.search(scope(context), request["CollectionId"], request.get("UserId"),
+                                 request.get("FaceId"), request.get("UserMatchThreshold", 80.0),
+                                 request.get("MaxUsers", 10))
+        out = {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": FACE_MODEL_VERSION}
+        if request.get("FaceId"):
+            out["SearchedFace"] = {"FaceId": request["FaceId"]}
+        else:
+            out["SearchedUser"] = {"UserId": request["UserId"]}
+        return out
+
+    def search_users_by_image(self, context: RequestContext, request: dict) -> dict:
+        img = self.image(request["Image"])
+        face, hits, others = self.users.search_by_image(
+            scope(context), request["CollectionId"], img.rgb, request.get("UserMatchThreshold", 80.0),
+            request.get("MaxUsers", 10), request.get("QualityFilter", "NONE"))
+        return {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": FACE_MODEL_VERSION,
+                "SearchedFace": {"FaceDetail": face_detail_out(face, {"DEFAULT"})},
+                "UnsearchedFaces": [{"FaceDetails": face_detail_out(f, {"DEFAULT"}), "Reasons": ["FACE_NOT_LARGEST"]}
+                                    for f in others]}
+
+
+def _failure(face_id: str, user_id: str | None, confidence: float | None, reasons: list[str],
+             with_confidence: bool = True) -> dict:
+    item = {"FaceId": face_id, "Reasons": reasons}
+    if user_id:
+        item["UserId"] = user_id
+    if with_confidence and confidence is not None:
+        item["Confidence"] = confidence
+    return item
+
+
+def _user_match(user, similarity: float) -> dict:
+    return {"Similarity": similarity, "User": {"UserId": user.user_id, "UserStatus": user.status}}

@@ -1,0 +1,16 @@
+"""The Rekognition provider: every implemented operation, one class; the dispatch table comes from it."""
+
+from __future__ import annotations
+
+from oculi.operations.collections import CollectionOperations
+from oculi.operations.images import ImageOperations
+from oculi.services.analysis import Analyzer
+from oculi.services.collections import CollectionService
+from oculi.services.users import UserService
+
+
+class RekognitionProvider(ImageOperations, CollectionOperations):
+    def __init__(self, analyzer: Analyzer, collections: CollectionService):
+        super().__init__(analyzer)
+        self.collections = collections
+        self.users = UserService(collections)

@@ -1,0 +1,277 @@
+"""Face collections: create/describe/list/delete, IndexFaces, ListFaces, DeleteFaces, SearchFaces(ByImage).
+
+Only vectors and metadata are kept (no face crops). Every face insert/delete bumps the collection's
+`vectors_version` in the same transaction, which keeps every process's vector cache exact.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import time
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from oculi.ml.base import Models
+from oculi.services.analysis import FACE_MODEL_VERSION
+from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.faces import Face, detect_faces, quality_reasons
+from oculi.services.types import Box
+from oculi.storage.db.models import Collection, User
+from oculi.storage.db.models import Face as FaceRow
+from oculi.storage.vectors.exact import ExactIndex
+
+
+class ResourceNotFound(ServiceError):
+    pass
+
+
+class ResourceExists(ServiceError):
+    pass
+
+
+class InvalidPaginationToken(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scope:
+    account: str
+    region: str
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    arn: str
+    face_model_version: str
+    created_at: float
+    face_count: int
+    user_count: int
+
+
+@dataclass(frozen=True)
+class StoredFace:
+    face_id: str
+    box: Box
+    image_id: str
+    external_image_id: str | None
+    confidence: float
+    user_id: str | None
+
+
+@dataclass
+class IndexResult:
+    indexed: list[tuple[StoredFace, Face]]
+    unindexed: list[tuple[list[str], Face]]
+
+
+Page = tuple[list[StoredFace], str | None]  # one page and the next page's token
+DeleteFailure = tuple[str, str | None, list[str]]  # face id, the user it belongs to, reasons
+
+
+def max_distance(threshold: float) -> float:
+    """The embedding distance at which `faces.similarity` equals `threshold` (its inverse)."""
+    if threshold <= 0:
+        return math.inf
+    if threshold >= 100:
+        return 0.0
+    return 0.68 + 0.06 * math.log(100.0 / threshold - 1.0)
+
+
+def encode_token(key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": key}).encode()).decode()
+
+
+def decode_token(token: str | None) -> str | None:
+    if not token:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise InvalidPaginationToken("Invalid pagination token") from None
+
+
+def stored(row: FaceRow) -> StoredFace:
+    return StoredFace(row.face_id, Box(row.left, row.top, row.width, row.height), row.image_id,
+                      row.external_image_id, row.confidence, row.user_id)
+
+
+class CollectionService:
+    def __init__(self, sessions: sessionmaker, index: ExactIndex, models: Models, tile_min_side: int = 640):
+        self.sessions = sessions
+        self.index = index
+        self.models = models
+        self.tile_min_side = tile_min_side
+
+    # -- collections ---------------------------------------------------------------------------
+
+    def get(self, session: Session, scope: Scope, name: str) -> Collection:
+        row = session.scalar(select(Collection).where(Collection.account == scope.account,
+                                                      Collection.region == scope.region, Collection.name == name))
+        if row is None:
+            raise ResourceNotFound(f"The collection id: {name} does not exist")
+        return row
+
+    @staticmethod
+    def arn(scope: Scope, name: str) -> str:
+        return f"aws:rekognition:{scope.region}:{scope.account}:collection/{name}"
+
+    def create(self, scope: Scope, name: str) -> CollectionInfo:
+        try:
+            with self.sessions.begin() as s:
+                row = Collection(account=scope.account, region=scope.region, name=name,
+                                 face_model_version=FACE_MODEL_VERSION, created_at=time.time(), vectors_version=0)
+                s.add(row)
+        except IntegrityError:
+            raise ResourceExists(f"The collection id: {name} already exists") from None
+        return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, 0, 0)
+
+    def describe(self, scope: Scope, name: str) -> CollectionInfo:
+        with self.sessions() as s:
+            row = self.get(s, scope, name)
+            faces = s.scalar(select(func.count()).where(FaceRow.collection_pk == row.pk))
+            users = s.scalar(select(func.count()).where(User.collection_pk == row.pk))
+            return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, faces, users)
+
+    def list(self, scope: Scope, max_results: int | None, token: str | None) -> tuple[list[CollectionInfo], str | None]:
+        after, limit = decode_token(token), max_results or 1000
+        with self.sessions() as s:
+            q = select(Collection).where(Collection.account == scope.account, Collection.region == scope.region)
+            if after is not None:
+                q = q.where(Collection.name > after)
+            rows = s.scalars(q.order_by(Collection.name).limit(limit + 1)).all()
+        page = [CollectionInfo(r.name, self.arn(scope, r.name), r.face_model_version, r.created_at, 0, 0)
+                for r in rows[:limit]]
+        return page, (encode_token(page[-1].name) if len(rows) > limit else None)
+
+    def delete(self, scope: Scope, name: str) -> None:
+        with self.sessions.begin() as s:
+            row = self.get(s, scope, name)
+            s.execute(delete(FaceRow).where(FaceRow.collection_pk == row.pk))
+            s.execute(delete(User).where(User.collection_pk == row.pk))
+            s.delete(row)
+        self.index.forget(row.pk)
+
+    # -- faces ---------------------------------------------------------------------------------
+
+    def index_faces(self, scope: Scope, name: str, rgb: np.ndarray, external_image_id: str | None = None,
+                    max_faces: int | None = None, quality: str = "AUTO", attributes: bool = False) -> IndexResult:
+        with self.sessions() as s:
+            self.get(s, scope, name)  # fail fast before running the models
+        faces = detect_faces(self.models, rgb, attributes=attributes, embed=True,
+                             tile_min_side=self.tile_min_side)
+        result = IndexResult([], [])
+        keep = []
+        for face in faces:
+            reasons = quality_reasons(face, quality)
+            (result.unindexed.append((reasons, face)) if reasons else keep.append(face))
+        keep.sort(key=lambda f: -f.box.area)
+        if max_faces is not None and len(keep) > max_faces:
+            result.unindexed += [(["EXCEEDS_MAX_FACES"], f) for f in keep[max_faces:]]
+            keep = keep[:max_faces]
+        if not keep:
+            return result
+        image_id, now = str(uuid.uuid4()), time.time()
+        with self.sessions.begin() as s:
+            col = self.get(s, scope, name)
+            for face in keep:
+                row = FaceRow(face_id=str(uuid.uuid4()), collection_pk=col.pk, image_id=image_id,
+                              external_image_id=external_image_id, left=face.box.left, top=face.box.top,
+                              width=face.box.width, height=face.box.height, confidence=face.confidence,
+                              embedding=np.asarray(face.embedding, "<f4").tobytes(), created_at=now)
+                s.add(row)
+                result.indexed.append((stored(row), face))
+            s.execute(update(Collection).where(Collection.pk == col.pk)
+                      .values(vectors_version=Collection.vectors_version + 1))
+        return result
+
+    def list_faces(self, scope: Scope, name: str, max_results: int | None = None, token: str | None = None,
+                   user_id: str | None = None, face_ids: list[str] | None = None) -> Page:
+        """One page of faces ordered by FaceId, and the token of the next page (None on the last)."""
+        after, limit = decode_token(token), max_results or 1000
+        with self.sessions() as s:
+            col = self.get(s, scope, name)
+            q = select(FaceRow).where(FaceRow.collection_pk == col.pk)
+            if user_id:
+                q = q.where(FaceRow.user_id == user_id)
+            if face_ids:
+                q = q.where(FaceRow.face_id.in_(face_ids))
+            if after is not None:
+                q = q.where(FaceRow.face_id > after)
+            rows = s.scalars(q.order_by(FaceRow.face_id).limit(limit + 1)).all()
+        page = [stored(r) for r in rows[:limit]]
+        return page, (encode_token(page[-1].face_id) if len(rows) > limit else None)
+
+    def delete_faces(self, scope: Scope, name: str, face_ids: list[str]) -> tuple[list[str], list[DeleteFailure]]:
+        deleted, failed = [], []
+        with self.sessions.begin() as s:
+            col = self.get(s, scope, name)
+            rows = {r.face_id: r for r in s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk,
+                                                                          FaceRow.face_id.in_(face_ids)))}
+            for fid in dict.fromkeys(face_ids):
+                row = rows.get(fid)
+                if row is None:
+                    failed.append((fid, None, ["FACE_NOT_FOUND"]))
+                elif row.user_id:
+                    failed.append((fid, row.user_id, ["ASSOCIATED_TO_AN_EXISTING_USER"]))
+                else:
+                    deleted.append(fid)
+            if deleted:
+                s.execute(delete(FaceRow).where(FaceRow.face_id.in_(deleted)))
+                s.execute(update(Collection).where(Collection.pk == col.pk)
+                          .values(vectors_version=Collection.vectors_version + 1))
+        return deleted, failed
+
+    def face_vector(self, session: Session, col: Collection, face_id: str) -> FaceRow:
+        row = session.scalar(select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.face_id == face_id))
+        if row is None:
+            raise InvalidParameter(f"Request has invalid parameters: face {face_id} is not in the collection")
+        return row
+
+    def nearest(self, session: Session, col: Collection, vector: np.ndarray, k: int,
+                threshold: float) -> list[tuple[FaceRow, float]]:
+        from oculi.services.faces import similarity
+
+        hits = self.index.search(session, col, vector, k, max_distance(threshold))
+        rows = {r.face_id: r for r in session.scalars(select(FaceRow).where(
+            FaceRow.face_id.in_([fid for fid, _ in hits])))}
+        return [(rows[fid], similarity(d)) for fid, d in hits if fid in rows]
+
+    def search_faces(self, scope: Scope, name: str, face_id: str, max_faces: int = 4096,
+                     threshold: float = 80.0) -> list[tuple[StoredFace, float]]:
+        with self.sessions() as s:
+            col = self.get(s, scope, name)
+            row = self.face_vector(s, col, face_id)
+            vector = np.frombuffer(row.embedding, "<f4")
+            hits = self.nearest(s, col, vector, max_faces + 1, threshold)
+        return [(stored(r), sim) for r, sim in hits if r.face_id != face_id][:max_faces]
+
+    def search_faces_by_image(self, scope: Scope, name: str, rgb: np.ndarray, max_faces: int = 4096,
+                              threshold: float = 80.0, quality: str = "NONE"
+                              ) -> tuple[Face, list[tuple[StoredFace, float]]]:
+        with self.sessions() as s:
+            self.get(s, scope, name)
+        face = self.largest_face(rgb, quality)
+        with self.sessions() as s:
+            col = self.get(s, scope, name)
+            hits = self.nearest(s, col, face.embedding, max_faces, threshold)
+        return face, [(stored(r), sim) for r, sim in hits]
+
+    def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None) -> Face:
+        faces = faces if faces is not None else detect_faces(self.models, rgb, embed=True,
+                                                             tile_min_side=self.tile_min_side)
+        if not faces:
+            raise InvalidParameter("Request has invalid parameters: no face was detected in the image")
+        face = max(faces, key=lambda f: f.box.area)
+        if quality_reasons(face, quality):
+            raise InvalidParameter("Request has invalid parameters: the largest face does not pass the "
+                                   f"{quality} quality filter")
+        return face

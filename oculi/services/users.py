@@ -1,0 +1,180 @@
+"""Users in a collection: create/delete/list, associate/disassociate faces, search users by face or image.
+
+A user's similarity to a query is the best similarity of any of its faces. A user with faces is ACTIVE,
+one without is CREATED.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from oculi.services.collections import (
+    CollectionService,
+    ResourceNotFound,
+    Scope,
+    decode_token,
+    encode_token,
+)
+from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.faces import Face, detect_faces
+from oculi.storage.db.models import Collection, User
+from oculi.storage.db.models import Face as FaceRow
+
+
+class Conflict(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    status: str
+
+
+@dataclass
+class Association:
+    done: list[str]
+    failed: list[tuple[str, str | None, float | None, list[str]]]  # face id, its user, similarity, reasons
+    status: str
+
+
+class UserService:
+    def __init__(self, collections: CollectionService):
+        self.collections = collections
+        self.sessions = collections.sessions
+
+    def _user(self, s: Session, col: Collection, user_id: str) -> User:
+        row = s.scalar(select(User).where(User.collection_pk == col.pk, User.user_id == user_id))
+        if row is None:
+            raise ResourceNotFound(f"The user id: {user_id} does not exist")
+        return row
+
+    @staticmethod
+    def _status(s: Session, col: Collection, user_id: str) -> str:
+        n = s.scalar(select(func.count()).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))
+        return "ACTIVE" if n else "CREATED"
+
+    def create(self, scope: Scope, name: str, user_id: str, token: str | None = None) -> None:
+        with self.sessions.begin() as s:
+            col = self.collections.get(s, scope, name)
+            row = s.scalar(select(User).where(User.collection_pk == col.pk, User.user_id == user_id))
+            if row is not None:
+                if token and row.client_token == token:
+                    return  # the same request again: idempotent
+                raise Conflict(f"The user id: {user_id} already exists")
+            s.add(User(collection_pk=col.pk, user_id=user_id, client_token=token, created_at=time.time()))
+
+    def delete(self, scope: Scope, name: str, user_id: str) -> None:
+        with self.sessions.begin() as s:
+            col = self.collections.get(s, scope, name)
+            row = self._user(s, col, user_id)
+            s.execute(update(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id)
+                      .values(user_id=None))
+            s.delete(row)
+
+    def list(self, scope: Scope, name: str, max_results: int | None = None,
+             token: str | None = None) -> tuple[list[UserInfo], str | None]:
+        after, limit = decode_token(token), max_results or 500
+        with self.sessions() as s:
+            col = self.collections.get(s, scope, name)
+            q = select(User.user_id).where(User.collection_pk == col.pk)
+            if after is not None:
+                q = q.where(User.user_id > after)
+            ids = s.scalars(q.order_by(User.user_id).limit(limit + 1)).all()
+            page = [UserInfo(u, self._status(s, col, u)) for u in ids[:limit]]
+        return page, (encode_token(page[-1].user_id) if len(ids) > limit else None)
+
+    def associate(self, scope: Scope, name: str, user_id: str, face_ids: list[str],
+                  threshold: float = 75.0) -> Association:
+        from oculi.services.faces import similarity
+
+        result = Association([], [], "CREATED")
+        with self.sessions.begin() as s:
+            col = self.collections.get(s, scope, name)
+            self._user(s, col, user_id)
+            rows = {r.face_id: r for r in s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk,
+                                                                          FaceRow.face_id.in_(face_ids)))}
+            own = [np.frombuffer(r.embedding, "<f4") for r in s.scalars(
+                select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
+            for fid in dict.fromkeys(face_ids):
+                row = rows.get(fid)
+                if row is None:
+                    result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
+                    continue
+                if row.user_id and row.user_id != user_id:
+                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    continue
+                vec = np.frombuffer(row.embedding, "<f4")
+                if own and row.user_id != user_id:
+                    sim = max(similarity(float(np.linalg.norm(vec - o))) for o in own)
+                    if sim < threshold:
+                        result.failed.append((fid, None, sim, ["LOW_MATCH_CONFIDENCE"]))
+                        continue
+                row.user_id = user_id
+                own.append(vec)
+                result.done.append(fid)
+            s.flush()
+            result.status = self._status(s, col, user_id)
+        return result
+
+    def disassociate(self, scope: Scope, name: str, user_id: str, face_ids: list[str]) -> Association:
+        result = Association([], [], "CREATED")
+        with self.sessions.begin() as s:
+            col = self.collections.get(s, scope, name)
+            self._user(s, col, user_id)
+            rows = {r.face_id: r for r in s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk,
+                                                                          FaceRow.face_id.in_(face_ids)))}
+            for fid in dict.fromkeys(face_ids):
+                row = rows.get(fid)
+                if row is None:
+                    result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
+                elif row.user_id != user_id:
+                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                else:
+                    row.user_id = None
+                    result.done.append(fid)
+            s.flush()
+            result.status = self._status(s, col, user_id)
+        return result
+
+    def _match_users(self, s: Session, col: Collection, vector: np.ndarray, threshold: float, max_users: int,
+                     exclude_user: str | None = None) -> list[tuple[UserInfo, float]]:
+        best: dict[str, float] = {}
+        for row, sim in self.collections.nearest(s, col, vector, 4096, threshold):
+            if row.user_id and row.user_id != exclude_user:
+                best[row.user_id] = max(best.get(row.user_id, 0.0), sim)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:max_users]
+        return [(UserInfo(u, self._status(s, col, u)), sim) for u, sim in ranked]
+
+    def search(self, scope: Scope, name: str, user_id: str | None = None, face_id: str | None = None,
+               threshold: float = 80.0, max_users: int = 10) -> list[tuple[UserInfo, float]]:
+        if bool(user_id) == bool(face_id):
+            raise InvalidParameter("Request has invalid parameters: give exactly one of UserId and FaceId")
+        with self.sessions() as s:
+            col = self.collections.get(s, scope, name)
+            if face_id:
+                vector = np.frombuffer(self.collections.face_vector(s, col, face_id).embedding, "<f4")
+                return self._match_users(s, col, vector, threshold, max_users)
+            self._user(s, col, user_id)
+            vectors = [np.frombuffer(r.embedding, "<f4") for r in s.scalars(
+                select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
+            if not vectors:
+                return []
+            return self._match_users(s, col, np.mean(vectors, axis=0), threshold, max_users, exclude_user=user_id)
+
+    def search_by_image(self, scope: Scope, name: str, rgb: np.ndarray, threshold: float = 80.0,
+                        max_users: int = 10, quality: str = "NONE"
+                        ) -> tuple[Face, list[tuple[UserInfo, float]], list[Face]]:
+        with self.sessions() as s:
+            self.collections.get(s, scope, name)
+        faces = detect_faces(self.collections.models, rgb, embed=True, tile_min_side=self.collections.tile_min_side)
+        face = self.collections.largest_face(rgb, quality, faces)
+        others = [f for f in faces if f is not face]
+        with self.sessions() as s:
+            col = self.collections.get(s, scope, name)
+            return face, self._match_users(s, col, face.embedding, threshold, max_users), others

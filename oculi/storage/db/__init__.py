@@ -1,0 +1,1 @@
+"""SQLAlchemy models, engine/session factory and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Face-vector search backends."""

@@ -1,0 +1,240 @@
+"""Collections, faces and users through boto3 against live servers; every response checked against botocore."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.exceptions import ClientError
+from PIL import Image
+
+from tests.conftest import Server, assert_shape, data
+
+EX = "faces/face_recognition/examples"
+
+
+def img(rel: str) -> dict:
+    return {"Bytes": data(rel).read_bytes()}
+
+
+def code_of(call, **kw) -> str:
+    with pytest.raises(ClientError) as info:
+        call(**kw)
+    return info.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def collection(rekognition, request):
+    name = request.node.name.replace("[", "-").replace("]", "")[:200]
+    r = rekognition.create_collection(CollectionId=name)
+    assert_shape("CreateCollection", r)
+    yield name
+    with contextlib.suppress(ClientError):
+        rekognition.delete_collection(CollectionId=name)
+
+
+def test_collection_lifecycle(rekognition, collection):
+    assert code_of(rekognition.create_collection, CollectionId=collection) == "ResourceAlreadyExistsException"
+    d = rekognition.describe_collection(CollectionId=collection)
+    assert_shape("DescribeCollection", d)
+    assert (d["FaceCount"], d["UserCount"]) == (0, 0) and d["CollectionARN"].endswith(f"collection/{collection}")
+    listed = rekognition.list_collections()
+    assert_shape("ListCollections", listed)
+    assert collection in listed["CollectionIds"]
+    r = rekognition.delete_collection(CollectionId=collection)
+    assert_shape("DeleteCollection", r)
+    assert code_of(rekognition.describe_collection, CollectionId=collection) == "ResourceNotFoundException"
+    assert code_of(rekognition.index_faces, CollectionId=collection, Image=img(f"{EX}/obama.jpg")) \
+        == "ResourceNotFoundException"
+
+
+def test_list_collections_paging_and_paginator(rekognition):
+    names = [f"page-{i}" for i in range(5)]
+    for n in names:
+        rekognition.create_collection(CollectionId=n)
+    try:
+        seen, token = [], None
+        while True:
+            kw = {"MaxResults": 2} | ({"NextToken": token} if token else {})
+            page = rekognition.list_collections(**kw)
+            assert len(page["CollectionIds"]) <= 2
+            seen += page["CollectionIds"]
+            token = page.get("NextToken")
+            if not token:
+                break
+        assert [n for n in seen if n.startswith("page-")] == names
+        via_paginator = [c for p in rekognition.get_paginator("list_collections").paginate(
+            PaginationConfig={"PageSize": 2}) for c in p["CollectionIds"]]
+        assert [n for n in via_paginator if n.startswith("page-")] == names
+        assert code_of(rekognition.list_collections, NextToken="garbage!") == "InvalidPaginationTokenException"
+    finally:
+        for n in names:
+            rekognition.delete_collection(CollectionId=n)
+
+
+def test_index_search_list_delete_faces(rekognition, collection):
+    r = rekognition.index_faces(CollectionId=collection, Image=img(f"{EX}/obama.jpg"), ExternalImageId="obama",
+                                DetectionAttributes=["ALL"])
+    assert_shape("IndexFaces", r)
+    (rec,) = r["FaceRecords"]
+    obama = rec["Face"]["FaceId"]
+    assert rec["Face"]["ExternalImageId"] == "obama" and rec["FaceDetail"]["Gender"]["Value"] == "Male"
+    biden = rekognition.index_faces(CollectionId=collection, Image=img(f"{EX}/biden.jpg"),
+                                    ExternalImageId="biden")["FaceRecords"][0]["Face"]["FaceId"]
+    found = rekognition.search_faces_by_image(CollectionId=collection, Image=img(f"{EX}/obama2.jpg"))
+    assert_shape("SearchFacesByImage", found)
+    assert [m["Face"]["FaceId"] for m in found["FaceMatches"]] == [obama]
+    assert found["FaceMatches"][0]["Similarity"] > 90
+    by_id = rekognition.search_faces(CollectionId=collection, FaceId=obama)
+    assert_shape("SearchFaces", by_id)
+    assert by_id["FaceMatches"] == []  # the only other face is Biden's, far below 80
+    loose = rekognition.search_faces(CollectionId=collection, FaceId=obama, FaceMatchThreshold=0)
+    assert [m["Face"]["FaceId"] for m in loose["FaceMatches"]] == [biden]
+    listed = rekognition.list_faces(CollectionId=collection, MaxResults=1)
+    assert_shape("ListFaces", listed)
+    assert len(listed["Faces"]) == 1 and "NextToken" in listed
+    rest = rekognition.list_faces(CollectionId=collection, NextToken=listed["NextToken"])
+    assert {f["FaceId"] for f in listed["Faces"] + rest["Faces"]} == {obama, biden}
+    gone = rekognition.delete_faces(CollectionId=collection, FaceIds=[obama, "11111111-1111-1111-1111-111111111111"])
+    assert_shape("DeleteFaces", gone)
+    assert gone["DeletedFaces"] == [obama]
+    assert gone["UnsuccessfulFaceDeletions"][0]["Reasons"] == ["FACE_NOT_FOUND"]
+    after = rekognition.search_faces_by_image(CollectionId=collection, Image=img(f"{EX}/obama2.jpg"))
+    assert after["FaceMatches"] == [], "a deleted face must never match again"
+    assert rekognition.describe_collection(CollectionId=collection)["FaceCount"] == 1
+
+
+def test_index_faces_max_faces_and_quality_reasons(rekognition, collection):
+    r = rekognition.index_faces(CollectionId=collection,
+                                Image=img("faces/aws-rekognition-lambda/Keanu-Avril-Lawrence.jpg"), MaxFaces=1)
+    assert_shape("IndexFaces", r)
+    assert len(r["FaceRecords"]) == 1
+    assert [u["Reasons"] for u in r["UnindexedFaces"]] == [["EXCEEDS_MAX_FACES"]] * 2
+    kept = r["FaceRecords"][0]["Face"]["BoundingBox"]
+    others = [u["FaceDetail"]["BoundingBox"] for u in r["UnindexedFaces"]]
+    assert all(kept["Width"] * kept["Height"] >= o["Width"] * o["Height"] for o in others)
+    # a ~50 px face fails the HIGH bar (60 px side and more) but passes NONE
+    small = Image.open(data(f"{EX}/obama_small.jpg")).resize((120, 90))
+    buf = io.BytesIO()
+    small.save(buf, "JPEG")
+    high = rekognition.index_faces(CollectionId=collection, Image={"Bytes": buf.getvalue()}, QualityFilter="HIGH")
+    assert high["FaceRecords"] == [] and "SMALL_BOUNDING_BOX" in high["UnindexedFaces"][0]["Reasons"]
+    none = rekognition.index_faces(CollectionId=collection, Image={"Bytes": buf.getvalue()}, QualityFilter="NONE")
+    assert len(none["FaceRecords"]) == 1
+
+
+def test_users(rekognition, collection):
+    obama = [rekognition.index_faces(CollectionId=collection, Image=img(rel))["FaceRecords"][0]["Face"]["FaceId"]
+             for rel in (f"{EX}/obama.jpg", f"{EX}/obama2.jpg")]
+    biden = rekognition.index_faces(CollectionId=collection, Image=img(f"{EX}/biden.jpg"))["FaceRecords"][0][
+        "Face"]["FaceId"]
+    assert_shape("CreateUser", rekognition.create_user(CollectionId=collection, UserId="barack",
+                                                       ClientRequestToken="t1"))
+    rekognition.create_user(CollectionId=collection, UserId="barack", ClientRequestToken="t1")  # idempotent
+    assert code_of(rekognition.create_user, CollectionId=collection, UserId="barack") == "ConflictException"
+    assert rekognition.list_users(CollectionId=collection)["Users"] == [{"UserId": "barack", "UserStatus": "CREATED"}]
+    r = rekognition.associate_faces(CollectionId=collection, UserId="barack", FaceIds=[*obama, biden])
+    assert_shape("AssociateFaces", r)
+    assert {f["FaceId"] for f in r["AssociatedFaces"]} == set(obama) and r["UserStatus"] == "ACTIVE"
+    assert r["UnsuccessfulFaceAssociations"][0]["Reasons"] == ["LOW_MATCH_CONFIDENCE"]
+    listed = rekognition.list_faces(CollectionId=collection, UserId="barack")
+    assert {f["FaceId"] for f in listed["Faces"]} == set(obama)
+    by_image = rekognition.search_users_by_image(CollectionId=collection,
+                                                 Image=img(f"{EX}/knn_examples/test/obama1.jpg"))
+    assert_shape("SearchUsersByImage", by_image)
+    assert [m["User"]["UserId"] for m in by_image["UserMatches"]] == ["barack"]
+    by_face = rekognition.search_users(CollectionId=collection, FaceId=obama[0])
+    assert_shape("SearchUsers", by_face)
+    assert [m["User"]["UserId"] for m in by_face["UserMatches"]] == ["barack"]
+    deletion = rekognition.delete_faces(CollectionId=collection, FaceIds=[obama[0]])
+    assert deletion["UnsuccessfulFaceDeletions"][0]["Reasons"] == ["ASSOCIATED_TO_AN_EXISTING_USER"]
+    d = rekognition.disassociate_faces(CollectionId=collection, UserId="barack", FaceIds=[obama[0], biden])
+    assert_shape("DisassociateFaces", d)
+    assert [f["FaceId"] for f in d["DisassociatedFaces"]] == [obama[0]]
+    assert rekognition.describe_collection(CollectionId=collection)["UserCount"] == 1
+    assert_shape("DeleteUser", rekognition.delete_user(CollectionId=collection, UserId="barack"))
+    assert code_of(rekognition.delete_user, CollectionId=collection, UserId="barack") == "ResourceNotFoundException"
+    assert all("UserId" not in f for f in rekognition.list_faces(CollectionId=collection)["Faces"])
+
+
+def test_accounts_and_regions_are_isolated(live):
+    a, b = live.client("AKIDTEAMA"), live.client("AKIDTEAMB")
+    a_eu = live.client("AKIDTEAMA", region="eu-west-1")
+    a.create_collection(CollectionId="shared-name")
+    try:
+        assert "shared-name" not in b.list_collections()["CollectionIds"]
+        assert code_of(b.describe_collection, CollectionId="shared-name") == "ResourceNotFoundException"
+        assert code_of(a_eu.describe_collection, CollectionId="shared-name") == "ResourceNotFoundException"
+        arn = b.create_collection(CollectionId="shared-name")["CollectionArn"]
+        assert arn == "aws:rekognition:us-east-1:222222222222:collection/shared-name"
+        b.delete_collection(CollectionId="shared-name")
+        assert a.describe_collection(CollectionId="shared-name")["CollectionARN"].split(":")[3] == "111111111111"
+    finally:
+        a.delete_collection(CollectionId="shared-name")
+
+
+def test_concurrent_index_and_search_lose_nothing(rekognition, collection):
+    """8 threads index 48 faces while 4 threads search: every face stored once, counts exact."""
+    small = data(f"{EX}/obama_small.jpg").read_bytes()
+    stop = threading.Event()
+    errors = []
+
+    def index(i):
+        r = rekognition.index_faces(CollectionId=collection, Image={"Bytes": small}, ExternalImageId=f"img-{i}",
+                                    QualityFilter="NONE")
+        return [f["Face"]["FaceId"] for f in r["FaceRecords"]]
+
+    def search():
+        while not stop.is_set():
+            try:
+                rekognition.search_faces_by_image(CollectionId=collection, Image={"Bytes": small}, MaxFaces=100)
+            except ClientError as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    searchers = [threading.Thread(target=search) for _ in range(4)]
+    for t in searchers:
+        t.start()
+    with ThreadPoolExecutor(8) as pool:
+        ids = [fid for batch in pool.map(index, range(48)) for fid in batch]
+    stop.set()
+    for t in searchers:
+        t.join()
+    assert not errors
+    assert len(ids) == 48 == len(set(ids))
+    listed = [f["FaceId"] for p in rekognition.get_paginator("list_faces").paginate(CollectionId=collection)
+              for f in p["Faces"]]
+    assert sorted(listed) == sorted(ids)
+    assert rekognition.describe_collection(CollectionId=collection)["FaceCount"] == 48
+    hits = rekognition.search_faces_by_image(CollectionId=collection, Image={"Bytes": small}, MaxFaces=100)
+    assert len(hits["FaceMatches"]) == 48
+
+
+def test_collections_survive_restart_and_are_shared_between_servers(pack, tmp_path):
+    first = Server(tmp_path, workers=1)
+    try:
+        c = first.client()
+        c.create_collection(CollectionId="durable")
+        fid = c.index_faces(CollectionId="durable", Image=img(f"{EX}/obama.jpg"))["FaceRecords"][0]["Face"]["FaceId"]
+        second = Server(tmp_path, workers=1)  # a second process on the same database sees the write at once
+        try:
+            hits = second.client().search_faces_by_image(CollectionId="durable", Image=img(f"{EX}/obama2.jpg"))
+            assert [m["Face"]["FaceId"] for m in hits["FaceMatches"]] == [fid]
+            second.client().delete_faces(CollectionId="durable", FaceIds=[fid])
+            assert c.search_faces_by_image(CollectionId="durable", Image=img(f"{EX}/obama2.jpg"))["FaceMatches"] == []
+            c.index_faces(CollectionId="durable", Image=img(f"{EX}/obama.jpg"))
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    again = Server(tmp_path, workers=1)
+    try:
+        d = again.client().describe_collection(CollectionId="durable")
+        assert d["FaceCount"] == 1
+        assert len(again.client().search_faces_by_image(CollectionId="durable",
+                                                        Image=img(f"{EX}/obama2.jpg"))["FaceMatches"]) == 1
+    finally:
+        again.stop()
+    assert not list(tmp_path.glob("**/*.jpg")), "no face image is stored, only vectors and metadata"
