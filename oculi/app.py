@@ -11,13 +11,14 @@ from oculi.operations.provider import RekognitionProvider
 from oculi.services.analysis import Analyzer
 from oculi.services.collections import CollectionService
 from oculi.storage.db.session import session_factory
-from oculi.storage.vectors.exact import ExactIndex
+from oculi.storage.vectors import vector_index_for
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     analyzer = Analyzer(settings)
-    collections = CollectionService(session_factory(settings.db_url), ExactIndex(), analyzer.models,
+    sessions = session_factory(settings.db_url)
+    collections = CollectionService(sessions, vector_index_for(sessions.kw["bind"]), analyzer.models,
                                     settings.face_tile_min_side)
     provider = RekognitionProvider(analyzer, collections)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")

@@ -108,6 +108,29 @@ class Server:
         self._log.close()
 
 
+class Postgres:
+    """A real PostgreSQL 16 + pgvector from the `pgserver` package, one database per caller."""
+
+    def __init__(self, folder: Path):
+        import pgserver  # a test dependency: missing means a broken setup, never a skip
+
+        self.server = pgserver.get_server(folder, cleanup_mode="stop")
+        self.count = 0
+
+    def database(self) -> str:
+        self.count += 1
+        name = f"oculi_{self.count}"
+        self.server.psql(f"CREATE DATABASE {name};")
+        return self.server.get_uri(name)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory) -> Postgres:
+    pg = Postgres(tmp_path_factory.mktemp("pg"))
+    yield pg
+    pg.server.cleanup()
+
+
 @pytest.fixture(scope="session")
 def live(pack, tmp_path_factory) -> Server:
     srv = Server(tmp_path_factory.mktemp("server-data"))

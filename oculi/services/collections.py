@@ -26,7 +26,7 @@ from oculi.services.faces import Face, detect_faces, quality_reasons
 from oculi.services.types import Box
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
-from oculi.storage.vectors.exact import ExactIndex
+from oculi.storage.vectors import VectorIndex
 
 
 class ResourceNotFound(ServiceError):
@@ -105,7 +105,7 @@ def stored(row: FaceRow) -> StoredFace:
 
 
 class CollectionService:
-    def __init__(self, sessions: sessionmaker, index: ExactIndex, models: Models, tile_min_side: int = 640):
+    def __init__(self, sessions: sessionmaker, index: VectorIndex, models: Models, tile_min_side: int = 640):
         self.sessions = sessions
         self.index = index
         self.models = models
@@ -189,6 +189,7 @@ class CollectionService:
                               embedding=np.asarray(face.embedding, "<f4").tobytes(), created_at=now)
                 s.add(row)
                 result.indexed.append((stored(row), face))
+            self.index.add(s, [(rec.face_id, face.embedding) for rec, face in result.indexed])
             s.execute(update(Collection).where(Collection.pk == col.pk)
                       .values(vectors_version=Collection.vectors_version + 1))
         return result

@@ -14,6 +14,24 @@ from PIL import Image
 from tests.conftest import Server, assert_shape, data
 
 EX = "faces/face_recognition/examples"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def backend_env(backend: str, postgres) -> dict:
+    return {"OCULI_DATABASE_URL": postgres.database()} if backend == "postgresql" else {}
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request, pack, postgres, tmp_path_factory):
+    """The whole module runs once on SQLite (exact in-process index) and once on PostgreSQL + pgvector."""
+    srv = Server(tmp_path_factory.mktemp(f"collections-{request.param}"), env=backend_env(request.param, postgres))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def rekognition(live):
+    return live.client()
 
 
 def img(rel: str) -> dict:
@@ -212,13 +230,15 @@ def test_concurrent_index_and_search_lose_nothing(rekognition, collection):
     assert len(hits["FaceMatches"]) == 48
 
 
-def test_collections_survive_restart_and_are_shared_between_servers(pack, tmp_path):
-    first = Server(tmp_path, workers=1)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_collections_survive_restart_and_are_shared_between_servers(pack, postgres, tmp_path, backend):
+    env = backend_env(backend, postgres)
+    first = Server(tmp_path, workers=1, env=env)
     try:
         c = first.client()
         c.create_collection(CollectionId="durable")
         fid = c.index_faces(CollectionId="durable", Image=img(f"{EX}/obama.jpg"))["FaceRecords"][0]["Face"]["FaceId"]
-        second = Server(tmp_path, workers=1)  # a second process on the same database sees the write at once
+        second = Server(tmp_path, workers=1, env=env)  # a second process on the same database sees the write at once
         try:
             hits = second.client().search_faces_by_image(CollectionId="durable", Image=img(f"{EX}/obama2.jpg"))
             assert [m["Face"]["FaceId"] for m in hits["FaceMatches"]] == [fid]
@@ -229,7 +249,7 @@ def test_collections_survive_restart_and_are_shared_between_servers(pack, tmp_pa
             second.stop()
     finally:
         first.stop()
-    again = Server(tmp_path, workers=1)
+    again = Server(tmp_path, workers=1, env=env)
     try:
         d = again.client().describe_collection(CollectionId="durable")
         assert d["FaceCount"] == 1

@@ -54,6 +54,9 @@ class ExactIndex:
             self._snapshots[collection.pk] = snap
             return snap
 
+    def add(self, session: Session, items: list[tuple[str, np.ndarray]]) -> None:
+        """Nothing to do: the version bump in the same transaction makes every cache reload."""
+
     def search(self, session: Session, collection: Collection, query: np.ndarray, k: int,
                max_distance: float) -> list[tuple[str, float]]:
         """Up to k (face_id, distance) pairs with distance <= max_distance, nearest first."""

@@ -1,0 +1,37 @@
+"""PostgreSQL + pgvector: vectors in `faces.vec` (vector(128)) under an HNSW index, L2 distance."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from oculi.storage.db.models import Collection
+
+EF_SEARCH_MIN = 100  # HNSW candidate list; raised to k when more results are asked for
+
+
+def _literal(v: np.ndarray) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, np.float32)) + "]"
+
+
+class PgVectorIndex:
+    def add(self, session: Session, items: list[tuple[str, np.ndarray]]) -> None:
+        session.flush()
+        session.execute(text("UPDATE faces SET vec = CAST(:v AS vector) WHERE face_id = :id"),
+                        [{"id": fid, "v": _literal(vec)} for fid, vec in items])
+
+    def search(self, session: Session, collection: Collection, query: np.ndarray, k: int,
+               max_distance: float) -> list[tuple[str, float]]:
+        session.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH_MIN, min(int(k), 1000))}"))
+        rows = session.execute(
+            text("SELECT face_id, vec <-> CAST(:q AS vector) AS d FROM faces WHERE collection_pk = :c "
+                 "ORDER BY vec <-> CAST(:q AS vector) LIMIT :k"),
+            {"q": _literal(query), "c": collection.pk, "k": int(k)}).all()
+        limit = math.inf if math.isinf(max_distance) else max_distance
+        return [(r.face_id, float(r.d)) for r in rows if r.d <= limit]
+
+    def forget(self, collection_pk: int) -> None:
+        pass
