@@ -1,28 +1,31 @@
-"""App factory: the Rekognition front at POST /, and /healthz."""
+"""App factory: the Rekognition front at POST /, the REST API at /v1, and /healthz."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from oculi.api.errors import service_error_handler
+from oculi.api.routes import identify
 from oculi.aws.dispatch import handle
 from oculi.config import Settings, get_settings
 from oculi.operations.provider import RekognitionProvider
 from oculi.services.analysis import Analyzer
-from oculi.services.collections import CollectionService
-from oculi.storage.db.session import session_factory
-from oculi.storage.vectors import vector_index_for
+from oculi.services.errors import ServiceError
+from oculi.wiring import collection_service
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     analyzer = Analyzer(settings)
-    sessions = session_factory(settings.db_url)
-    collections = CollectionService(sessions, vector_index_for(sessions.kw["bind"]), analyzer.models,
-                                    settings.face_tile_min_side)
+    collections = collection_service(settings, analyzer)
     provider = RekognitionProvider(analyzer, collections)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
+    app.state.settings = settings
     app.state.analyzer = analyzer
+    app.state.collections = collections
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.include_router(identify.router, prefix="/v1", tags=["identify"])
 
     @app.post("/", include_in_schema=False)
     async def rekognition(request: Request) -> Response:

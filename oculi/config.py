@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
     face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
     database_url: str | None = Field(default=None, description="default: sqlite:///<data_dir>/oculi.db")
+    rest_account: str = Field(default="000000000000", description="account of resources used by the REST API")
+    rest_region: str = Field(default="us-east-1", description="region of resources used by the REST API")
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="REST uploads")
     access_keys: dict[str, str] = Field(default_factory=dict,
                                         description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
 

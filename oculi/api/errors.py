@@ -1,0 +1,20 @@
+"""Service errors -> HTTP statuses for the REST API."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from oculi.services import collections, errors, users
+
+STATUS = {
+    collections.ResourceNotFound: 404,
+    collections.ResourceExists: 409,
+    users.Conflict: 409,
+    errors.ImageTooLarge: 413,
+}
+
+
+async def service_error_handler(request: Request, exc: errors.ServiceError) -> JSONResponse:
+    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+    return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=status)
