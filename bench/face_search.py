@@ -2,8 +2,10 @@
 
 Usage: python bench/face_search.py [--sizes 10000,100000,1000000] [--pg-sizes 10000,100000] [--queries 200]
 
-Synthetic vectors are Gaussian with dlib-like spread; each query is a stored vector plus noise, and recall@1
-is measured against exact brute-force search in numpy on the same data. The search step is the vector index
+Synthetic vectors model a face gallery: identity centres (Gaussian, dlib-like spread) with 5 noisy samples each
+(--data identities, the default), or structureless Gaussian vectors (--data gaussian, HNSW's worst case). A
+query is a new noisy sample of a stored identity (or of a stored vector), and recall@1 is measured against
+exact brute-force search in numpy on the same data. The search step is the vector index
 call alone (`ExactIndex.search` / `PgVectorIndex.search`), after a warm-up that loads the embedded matrix.
 IndexFaces images/s is measured through the collection service on a real photo (detect + embed + store).
 """
@@ -29,12 +31,21 @@ sys.path.insert(0, str(ROOT))
 from oculi.storage.db.models import Collection  # noqa: E402
 from oculi.storage.db.session import session_factory  # noqa: E402
 from oculi.storage.vectors import vector_index_for  # noqa: E402
+from oculi.storage.vectors.pgvector import HNSW_EF_CONSTRUCTION, HNSW_INDEX_SQL, HNSW_M  # noqa: E402
 
 DIM = 128
 
 
-def synthetic(n: int, seed: int = 0) -> np.ndarray:
-    return (np.random.default_rng(seed).standard_normal((n, DIM)) * 0.05).astype(np.float32)
+SAMPLES_PER_IDENTITY = 5
+
+
+def synthetic(n: int, kind: str = "identities", seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if kind == "gaussian":
+        return (rng.standard_normal((n, DIM)) * 0.05).astype(np.float32)
+    centres = rng.standard_normal((n // SAMPLES_PER_IDENTITY + 1, DIM)).astype(np.float32) * 0.05
+    per_photo = rng.standard_normal((n, DIM)).astype(np.float32) * 0.02  # ~0.23 within-identity distance
+    return centres[np.arange(n) // SAMPLES_PER_IDENTITY] + per_photo
 
 
 def load(sessions, vectors: np.ndarray, postgres: bool) -> tuple[Collection, list[str], float]:
@@ -63,7 +74,7 @@ def load(sessions, vectors: np.ndarray, postgres: bool) -> tuple[Collection, lis
         if postgres:
             s.execute(text("SET maintenance_work_mem = '1GB'"))
             s.execute(text("SET max_parallel_maintenance_workers = 1"))
-            s.execute(text("CREATE INDEX ix_faces_vec_hnsw ON faces USING hnsw (vec vector_l2_ops)"))
+            s.execute(text(HNSW_INDEX_SQL.format(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION)))
             s.execute(text("ANALYZE faces"))
     return col, ids, time.perf_counter() - t
 
@@ -71,7 +82,7 @@ def load(sessions, vectors: np.ndarray, postgres: bool) -> tuple[Collection, lis
 def measure(sessions, index, col, ids, vectors, queries: int) -> dict:
     rng = np.random.default_rng(1)
     picks = rng.choice(len(vectors), queries, replace=False)
-    qs = vectors[picks] + rng.standard_normal((queries, DIM)).astype(np.float32) * 0.01
+    qs = vectors[picks] + rng.standard_normal((queries, DIM)).astype(np.float32) * 0.02
     truth = [int(np.argmin(((vectors - q) ** 2).sum(1))) for q in qs]
     with sessions() as s:
         col = s.get(Collection, col.pk)
@@ -111,13 +122,14 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--pg-sizes", default="10000,100000")
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--data", choices=["identities", "gaussian"], default="identities")
     ap.add_argument("--out", default=str(ROOT / "bench/results/face_search.json"))
     args = ap.parse_args()
-    report = {"embedded": {}, "pgvector": {}}
+    report = {"data": args.data, "embedded": {}, "pgvector": {}}
     for n in [int(x) for x in args.sizes.split(",") if x]:
         folder = tempfile.mkdtemp()
         sessions = session_factory(f"sqlite:///{folder}/bench.db")
-        vectors = synthetic(n)
+        vectors = synthetic(n, args.data)
         col, ids, load_s = load(sessions, vectors, postgres=False)
         entry = measure(sessions, vector_index_for(sessions.kw["bind"]), col, ids, vectors, args.queries)
         report["embedded"][n] = entry | {"load_s": load_s}
@@ -132,7 +144,7 @@ def main() -> None:
             for n in pg_sizes:
                 server.psql(f"CREATE DATABASE bench_{n};")
                 sessions = session_factory(server.get_uri(f"bench_{n}"))
-                vectors = synthetic(n)
+                vectors = synthetic(n, args.data)
                 col, ids, load_s = load(sessions, vectors, postgres=True)
                 entry = measure(sessions, vector_index_for(sessions.kw["bind"]), col, ids, vectors, args.queries)
                 report["pgvector"][n] = entry | {"load_and_hnsw_build_s": load_s}

@@ -64,12 +64,16 @@ class ExactIndex:
         if not len(snap.face_ids):
             return []
         q = np.asarray(query, np.float32)
-        # |a - b|^2 = |a|^2 + |b|^2 - 2ab, one matrix-vector product
-        d2 = snap.sq_norms + q @ q - 2.0 * (snap.matrix @ q)
-        dist = np.sqrt(np.clip(d2, 0.0, None))
-        hits = np.flatnonzero(dist <= max_distance)
-        order = hits[np.argsort(dist[hits], kind="stable")][:k]
-        return [(str(snap.face_ids[i]), float(dist[i])) for i in order]
+        # |a - b|^2 = |a|^2 + |b|^2 - 2ab: one matrix-vector product over the contiguous matrix
+        d2 = snap.matrix @ (-2.0 * q)
+        d2 += snap.sq_norms
+        d2 += q @ q
+        k = min(k, len(d2))
+        top = np.argpartition(d2, k - 1)[:k] if k < len(d2) else np.arange(len(d2))  # O(N), not a full sort
+        top = top[np.argsort(d2[top], kind="stable")]
+        dist = np.sqrt(np.clip(d2[top], 0.0, None))
+        keep = dist <= max_distance
+        return [(str(fid), float(d)) for fid, d in zip(snap.face_ids[top[keep]], dist[keep], strict=True)]
 
     def forget(self, collection_pk: int) -> None:
         self._snapshots.pop(collection_pk, None)

@@ -10,6 +10,11 @@ from sqlalchemy.orm import Session
 
 from oculi.storage.db.models import Collection
 
+# One definition for the migration and the benchmark's bulk reload.
+HNSW_INDEX_SQL = ("CREATE INDEX ix_faces_vec_hnsw ON faces USING hnsw (vec vector_l2_ops) "
+                  "WITH (m = {m}, ef_construction = {ef_construction})")
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 64
 EF_SEARCH_MIN = 200  # HNSW candidate list (recall@1 0.98 at 100, measured); raised to k when more are asked
 
 
