@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -195,7 +196,7 @@ def test_accounts_and_regions_are_isolated(live):
 
 
 def test_concurrent_index_and_search_lose_nothing(rekognition, collection):
-    """8 threads index 48 faces while 4 threads search: every face stored once, counts exact."""
+    """8 threads index 200 faces while 4 threads search: every face stored once, counts exact."""
     small = data(f"{EX}/obama_small.jpg").read_bytes()
     stop = threading.Event()
     errors = []
@@ -216,18 +217,43 @@ def test_concurrent_index_and_search_lose_nothing(rekognition, collection):
     for t in searchers:
         t.start()
     with ThreadPoolExecutor(8) as pool:
-        ids = [fid for batch in pool.map(index, range(48)) for fid in batch]
+        ids = [fid for batch in pool.map(index, range(200)) for fid in batch]
     stop.set()
     for t in searchers:
         t.join()
     assert not errors
-    assert len(ids) == 48 == len(set(ids))
+    assert len(ids) == 200 == len(set(ids))
     listed = [f["FaceId"] for p in rekognition.get_paginator("list_faces").paginate(CollectionId=collection)
               for f in p["Faces"]]
     assert sorted(listed) == sorted(ids)
-    assert rekognition.describe_collection(CollectionId=collection)["FaceCount"] == 48
-    hits = rekognition.search_faces_by_image(CollectionId=collection, Image={"Bytes": small}, MaxFaces=100)
-    assert len(hits["FaceMatches"]) == 48
+    assert rekognition.describe_collection(CollectionId=collection)["FaceCount"] == 200
+    hits = rekognition.search_faces_by_image(CollectionId=collection, Image={"Bytes": small}, MaxFaces=4096)
+    assert len(hits["FaceMatches"]) == 200
+
+
+def test_aws_cli_collection_flow(live):
+    from tests.integration.test_cli import aws_cli
+
+    def run(*args):
+        done = aws_cli(live.url, *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+
+    photo = data(f"{EX}/obama.jpg")
+    assert run("create-collection", "--collection-id", "cli-flow")["CollectionArn"].endswith("/cli-flow")
+    try:
+        rec = run("index-faces", "--collection-id", "cli-flow", "--image-bytes", f"fileb://{photo}",
+                  "--external-image-id", "obama")
+        fid = rec["FaceRecords"][0]["Face"]["FaceId"]
+        assert [f["FaceId"] for f in run("list-faces", "--collection-id", "cli-flow")["Faces"]] == [fid]
+        run("create-user", "--collection-id", "cli-flow", "--user-id", "barack")
+        run("associate-faces", "--collection-id", "cli-flow", "--user-id", "barack", "--face-ids", fid)
+        hits = run("search-users-by-image", "--collection-id", "cli-flow", "--image-bytes",
+                   f"fileb://{data(f'{EX}/obama2.jpg')}")
+        assert hits["UserMatches"][0]["User"]["UserId"] == "barack"
+        assert run("describe-collection", "--collection-id", "cli-flow")["UserCount"] == 1
+    finally:
+        run("delete-collection", "--collection-id", "cli-flow")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
