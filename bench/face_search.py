@@ -126,15 +126,18 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bench/results/face_search.json"))
     args = ap.parse_args()
     report = {"data": args.data, "embedded": {}, "pgvector": {}}
-    for n in [int(x) for x in args.sizes.split(",") if x]:
-        folder = tempfile.mkdtemp()
-        sessions = session_factory(f"sqlite:///{folder}/bench.db")
+
+    def run(backend: str, n: int, url: str) -> None:
+        sessions = session_factory(url)
         vectors = synthetic(n, args.data)
-        col, ids, load_s = load(sessions, vectors, postgres=False)
+        col, ids, load_s = load(sessions, vectors, postgres=backend == "pgvector")
         entry = measure(sessions, vector_index_for(sessions.kw["bind"]), col, ids, vectors, args.queries)
-        report["embedded"][n] = entry | {"load_s": load_s}
-        print(f"embedded  {n:>8}: p50 {entry['p50_ms']:.2f} ms  p95 {entry['p95_ms']:.2f} ms  "
-              f"recall@1 {entry['recall_at_1']:.3f}")
+        report[backend][n] = entry | {"load_and_index_s": load_s}
+        print(f"{backend:9s} {n:>8}: p50 {entry['p50_ms']:.2f} ms  p95 {entry['p95_ms']:.2f} ms  "
+              f"recall@1 {entry['recall_at_1']:.3f}  (load + index {load_s:.0f} s)", flush=True)
+
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        run("embedded", n, f"sqlite:///{tempfile.mkdtemp()}/bench.db")
     pg_sizes = [int(x) for x in args.pg_sizes.split(",") if x]
     if pg_sizes:
         import pgserver
@@ -143,13 +146,7 @@ def main() -> None:
         try:
             for n in pg_sizes:
                 server.psql(f"CREATE DATABASE bench_{n};")
-                sessions = session_factory(server.get_uri(f"bench_{n}"))
-                vectors = synthetic(n, args.data)
-                col, ids, load_s = load(sessions, vectors, postgres=True)
-                entry = measure(sessions, vector_index_for(sessions.kw["bind"]), col, ids, vectors, args.queries)
-                report["pgvector"][n] = entry | {"load_and_hnsw_build_s": load_s}
-                print(f"pgvector  {n:>8}: p50 {entry['p50_ms']:.2f} ms  p95 {entry['p95_ms']:.2f} ms  "
-                      f"recall@1 {entry['recall_at_1']:.3f}  (load + HNSW build {load_s:.0f} s)")
+                run("pgvector", n, server.get_uri(f"bench_{n}"))
         finally:
             server.cleanup()
     report["index_faces_images_per_s"] = index_faces_rate()

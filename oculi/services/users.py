@@ -89,16 +89,21 @@ class UserService:
             page = [UserInfo(u, self._status(s, col, u)) for u in ids[:limit]]
         return page, (encode_token(page[-1].user_id) if len(ids) > limit else None)
 
+    def _user_and_faces(self, s: Session, scope: Scope, name: str, user_id: str,
+                        face_ids: list[str]) -> tuple[Collection, dict[str, FaceRow]]:
+        """The collection (the user must exist in it) and those of `face_ids` that are in it."""
+        col = self.collections.get(s, scope, name)
+        self._user(s, col, user_id)
+        rows = s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.face_id.in_(face_ids)))
+        return col, {r.face_id: r for r in rows}
+
     def associate(self, scope: Scope, name: str, user_id: str, face_ids: list[str],
                   threshold: float = 75.0) -> Association:
         from oculi.services.faces import similarity
 
         result = Association([], [], "CREATED")
         with self.sessions.begin() as s:
-            col = self.collections.get(s, scope, name)
-            self._user(s, col, user_id)
-            rows = {r.face_id: r for r in s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk,
-                                                                          FaceRow.face_id.in_(face_ids)))}
+            col, rows = self._user_and_faces(s, scope, name, user_id, face_ids)
             own = [np.frombuffer(r.embedding, "<f4") for r in s.scalars(
                 select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
             for fid in dict.fromkeys(face_ids):
@@ -125,10 +130,7 @@ class UserService:
     def disassociate(self, scope: Scope, name: str, user_id: str, face_ids: list[str]) -> Association:
         result = Association([], [], "CREATED")
         with self.sessions.begin() as s:
-            col = self.collections.get(s, scope, name)
-            self._user(s, col, user_id)
-            rows = {r.face_id: r for r in s.scalars(select(FaceRow).where(FaceRow.collection_pk == col.pk,
-                                                                          FaceRow.face_id.in_(face_ids)))}
+            col, rows = self._user_and_faces(s, scope, name, user_id, face_ids)
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
                 if row is None:
