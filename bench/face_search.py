@@ -73,7 +73,7 @@ def load(sessions, vectors: np.ndarray, postgres: bool) -> tuple[Collection, lis
             s.execute(stmt, batch)
         if postgres:
             s.execute(text("SET maintenance_work_mem = '1GB'"))
-            s.execute(text("SET max_parallel_maintenance_workers = 1"))
+            s.execute(text("SET max_parallel_maintenance_workers = 2"))
             s.execute(text(HNSW_INDEX_SQL.format(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION)))
             s.execute(text("ANALYZE faces"))
     return col, ids, time.perf_counter() - t

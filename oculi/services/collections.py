@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oculi.ml.base import Models
 from oculi.services.analysis import FACE_MODEL_VERSION
 from oculi.services.errors import InvalidParameter, ServiceError
-from oculi.services.faces import Face, detect_faces, quality_reasons
+from oculi.services.faces import Face, detect_faces, embed_face, quality_reasons, similarity
 from oculi.services.types import Box
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
@@ -166,8 +166,7 @@ class CollectionService:
                     max_faces: int | None = None, quality: str = "AUTO", attributes: bool = False) -> IndexResult:
         with self.sessions() as s:
             self.get(s, scope, name)  # fail fast before running the models
-        faces = detect_faces(self.models, rgb, attributes=attributes, embed=True,
-                             tile_min_side=self.tile_min_side)
+        faces = detect_faces(self.models, rgb, attributes=attributes, tile_min_side=self.tile_min_side)
         result = IndexResult([], [])
         keep = []
         for face in faces:
@@ -179,6 +178,8 @@ class CollectionService:
             keep = keep[:max_faces]
         if not keep:
             return result
+        for face in keep:  # only the faces that will be stored are embedded
+            embed_face(self.models, rgb, face)
         image_id, now = str(uuid.uuid4()), time.time()
         with self.sessions.begin() as s:
             col = self.get(s, scope, name)
@@ -239,8 +240,6 @@ class CollectionService:
 
     def nearest(self, session: Session, col: Collection, vector: np.ndarray, k: int,
                 threshold: float) -> list[tuple[FaceRow, float]]:
-        from oculi.services.faces import similarity
-
         hits = self.index.search(session, col, vector, k, max_distance(threshold))
         rows = {r.face_id: r for r in session.scalars(select(FaceRow).where(
             FaceRow.face_id.in_([fid for fid, _ in hits])))}
@@ -267,12 +266,12 @@ class CollectionService:
         return face, [(stored(r), sim) for r, sim in hits]
 
     def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None) -> Face:
-        faces = faces if faces is not None else detect_faces(self.models, rgb, embed=True,
-                                                             tile_min_side=self.tile_min_side)
+        """The largest face, embedded; InvalidParameter if there is none or it fails the quality bar."""
+        faces = faces if faces is not None else detect_faces(self.models, rgb, tile_min_side=self.tile_min_side)
         if not faces:
             raise InvalidParameter("Request has invalid parameters: no face was detected in the image")
         face = max(faces, key=lambda f: f.box.area)
         if quality_reasons(face, quality):
             raise InvalidParameter("Request has invalid parameters: the largest face does not pass the "
                                    f"{quality} quality filter")
-        return face
+        return embed_face(self.models, rgb, face)

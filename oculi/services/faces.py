@@ -139,6 +139,14 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
     return faces
 
 
+def embed_face(models: Models, rgb: np.ndarray, face: Face) -> Face:
+    """Compute the embedding of one detected face (when only some faces of an image need one)."""
+    if face.embedding is None:
+        shape = models.get("face_alignment").predict(rgb, face.pixel_box)
+        face.embedding = models.get("face_embedding").predict(rgb, shape)
+    return face
+
+
 def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
     ag = models.get("age_gender").predict(rgb, shape)
     emotions = models.get("emotion").predict(rgb, box)
@@ -186,10 +194,10 @@ class Comparison:
 
 def compare_faces(models: Models, source: np.ndarray, target: np.ndarray, threshold: float = 80.0,
                   quality_level: str | None = "NONE") -> Comparison:
-    src_faces = quality_filter(detect_faces(models, source, embed=True), quality_level)
+    src_faces = quality_filter(detect_faces(models, source), quality_level)
     if not src_faces:
         raise InvalidParameter("Request has invalid parameters: no face was detected in the source image")
-    src = max(src_faces, key=lambda f: f.box.area)
+    src = embed_face(models, source, max(src_faces, key=lambda f: f.box.area))
     targets = quality_filter(detect_faces(models, target, embed=True), quality_level)
     targets = sorted(targets, key=lambda f: -f.box.area)[:100]
     matches, unmatched = [], []

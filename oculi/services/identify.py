@@ -12,7 +12,7 @@ import numpy as np
 
 from oculi.services.collections import CollectionService, ResourceNotFound, Scope, stored
 from oculi.services.errors import InvalidParameter
-from oculi.services.faces import Face, detect_faces
+from oculi.services.faces import Face, detect_faces, embed_face
 from oculi.services.types import Box
 
 OUTSIDER = "outsider"
@@ -41,10 +41,9 @@ def identify(svc: CollectionService, scope: Scope, rgb: np.ndarray, collections:
                 cols.append(svc.get(s, scope, name))
             except ResourceNotFound:
                 raise ResourceNotFound(f"The collection id: {name} does not exist") from None
-    faces: list[Face] = detect_faces(svc.models, rgb, embed=True, tile_min_side=svc.tile_min_side)
+    faces: list[Face] = detect_faces(svc.models, rgb, tile_min_side=svc.tile_min_side)
     faces.sort(key=lambda f: -f.box.area)
-    if not all_faces:
-        faces = faces[:1]
+    faces = [embed_face(svc.models, rgb, f) for f in (faces if all_faces else faces[:1])]
     out = []
     with svc.sessions() as s:
         for face in faces:

@@ -21,7 +21,7 @@ from oculi.services.collections import (
     encode_token,
 )
 from oculi.services.errors import InvalidParameter, ServiceError
-from oculi.services.faces import Face, detect_faces
+from oculi.services.faces import Face, detect_faces, similarity
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
 
@@ -99,8 +99,6 @@ class UserService:
 
     def associate(self, scope: Scope, name: str, user_id: str, face_ids: list[str],
                   threshold: float = 75.0) -> Association:
-        from oculi.services.faces import similarity
-
         result = Association([], [], "CREATED")
         with self.sessions.begin() as s:
             col, rows = self._user_and_faces(s, scope, name, user_id, face_ids)
@@ -174,7 +172,7 @@ class UserService:
                         ) -> tuple[Face, list[tuple[UserInfo, float]], list[Face]]:
         with self.sessions() as s:
             self.collections.get(s, scope, name)
-        faces = detect_faces(self.collections.models, rgb, embed=True, tile_min_side=self.collections.tile_min_side)
+        faces = detect_faces(self.collections.models, rgb, tile_min_side=self.collections.tile_min_side)
         face = self.collections.largest_face(rgb, quality, faces)
         others = [f for f in faces if f is not face]
         with self.sessions() as s:
