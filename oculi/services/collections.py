@@ -171,7 +171,10 @@ class CollectionService:
         keep = []
         for face in faces:
             reasons = quality_reasons(face, quality)
-            (result.unindexed.append((reasons, face)) if reasons else keep.append(face))
+            if reasons:
+                result.unindexed.append((reasons, face))
+            else:
+                keep.append(face)
         keep.sort(key=lambda f: -f.box.area)
         if max_faces is not None and len(keep) > max_faces:
             result.unindexed += [(["EXCEEDS_MAX_FACES"], f) for f in keep[max_faces:]]
@@ -187,7 +190,7 @@ class CollectionService:
                 row = FaceRow(face_id=str(uuid.uuid4()), collection_pk=col.pk, image_id=image_id,
                               external_image_id=external_image_id, left=face.box.left, top=face.box.top,
                               width=face.box.width, height=face.box.height, confidence=face.confidence,
-                              embedding=np.asarray(face.embedding, "<f4").tobytes(), created_at=now)
+                              embedding=FaceRow.encode(face.embedding), created_at=now)
                 s.add(row)
                 result.indexed.append((stored(row), face))
             self.index.add(s, [(rec.face_id, face.embedding) for rec, face in result.indexed])
@@ -232,7 +235,7 @@ class CollectionService:
                           .values(vectors_version=Collection.vectors_version + 1))
         return deleted, failed
 
-    def face_vector(self, session: Session, col: Collection, face_id: str) -> FaceRow:
+    def face_row(self, session: Session, col: Collection, face_id: str) -> FaceRow:
         row = session.scalar(select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.face_id == face_id))
         if row is None:
             raise InvalidParameter(f"Request has invalid parameters: face {face_id} is not in the collection")
@@ -249,8 +252,7 @@ class CollectionService:
                      threshold: float = 80.0) -> list[tuple[StoredFace, float]]:
         with self.sessions() as s:
             col = self.get(s, scope, name)
-            row = self.face_vector(s, col, face_id)
-            vector = np.frombuffer(row.embedding, "<f4")
+            vector = self.face_row(s, col, face_id).vector
             hits = self.nearest(s, col, vector, max_faces + 1, threshold)
         return [(stored(r), sim) for r, sim in hits if r.face_id != face_id][:max_faces]
 

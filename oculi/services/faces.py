@@ -132,17 +132,19 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
         if attributes or embed:
             shape = models.get("face_alignment").predict(rgb, fb.box)
             if embed:
-                face.embedding = models.get("face_embedding").predict(rgb, shape)
+                embed_face(models, rgb, face, shape)
             if attributes:
                 face.attributes = _attributes(models, rgb, fb.box, shape, pts)
         faces.append(face)
     return faces
 
 
-def embed_face(models: Models, rgb: np.ndarray, face: Face) -> Face:
-    """Compute the embedding of one detected face (when only some faces of an image need one)."""
+def embed_face(models: Models, rgb: np.ndarray, face: Face, shape=None) -> Face:
+    """Compute the embedding of one detected face (when only some faces of an image need one); `shape` is its
+    dlib 5-point alignment when the caller already has it."""
     if face.embedding is None:
-        shape = models.get("face_alignment").predict(rgb, face.pixel_box)
+        if shape is None:
+            shape = models.get("face_alignment").predict(rgb, face.pixel_box)
         face.embedding = models.get("face_embedding").predict(rgb, shape)
     return face
 
@@ -203,6 +205,9 @@ def compare_faces(models: Models, source: np.ndarray, target: np.ndarray, thresh
     matches, unmatched = [], []
     for face in targets:
         sim = similarity(float(np.linalg.norm(face.embedding - src.embedding)))
-        (matches if sim >= threshold else unmatched).append(FaceMatch(face, sim) if sim >= threshold else face)
+        if sim >= threshold:
+            matches.append(FaceMatch(face, sim))
+        else:
+            unmatched.append(face)
     matches.sort(key=lambda m: -m.similarity)
     return Comparison(src, matches, unmatched)

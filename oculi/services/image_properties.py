@@ -7,7 +7,7 @@ on a 512 px view; contrast = std(luma) / 127.5 (clipped). Colour names: nearest 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -49,7 +49,6 @@ class ImageProperties:
     dominant_colors: list[Colour]
     foreground: tuple[Quality, list[Colour]] | None = None
     background: tuple[Quality, list[Colour]] | None = None
-    regions: list[Box] = field(default_factory=list)
 
 
 def quality(rgb: np.ndarray) -> Quality:

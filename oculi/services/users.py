@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from oculi.services.collections import (
@@ -55,9 +55,14 @@ class UserService:
         return row
 
     @staticmethod
-    def _status(s: Session, col: Collection, user_id: str) -> str:
-        n = s.scalar(select(func.count()).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))
-        return "ACTIVE" if n else "CREATED"
+    def _statuses(s: Session, col: Collection, user_ids: list[str]) -> dict[str, str]:
+        """UserStatus of each user, in one query: ACTIVE with faces, CREATED without."""
+        with_faces = set(s.scalars(select(FaceRow.user_id).distinct().where(
+            FaceRow.collection_pk == col.pk, FaceRow.user_id.in_(user_ids))))
+        return {u: "ACTIVE" if u in with_faces else "CREATED" for u in user_ids}
+
+    def _status(self, s: Session, col: Collection, user_id: str) -> str:
+        return self._statuses(s, col, [user_id])[user_id]
 
     def create(self, scope: Scope, name: str, user_id: str, token: str | None = None) -> None:
         with self.sessions.begin() as s:
@@ -86,7 +91,8 @@ class UserService:
             if after is not None:
                 q = q.where(User.user_id > after)
             ids = s.scalars(q.order_by(User.user_id).limit(limit + 1)).all()
-            page = [UserInfo(u, self._status(s, col, u)) for u in ids[:limit]]
+            statuses = self._statuses(s, col, list(ids[:limit]))
+            page = [UserInfo(u, statuses[u]) for u in ids[:limit]]
         return page, (encode_token(page[-1].user_id) if len(ids) > limit else None)
 
     def _user_and_faces(self, s: Session, scope: Scope, name: str, user_id: str,
@@ -102,7 +108,7 @@ class UserService:
         result = Association([], [], "CREATED")
         with self.sessions.begin() as s:
             col, rows = self._user_and_faces(s, scope, name, user_id, face_ids)
-            own = [np.frombuffer(r.embedding, "<f4") for r in s.scalars(
+            own = [r.vector for r in s.scalars(
                 select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
@@ -112,7 +118,7 @@ class UserService:
                 if row.user_id and row.user_id != user_id:
                     result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     continue
-                vec = np.frombuffer(row.embedding, "<f4")
+                vec = row.vector
                 if own and row.user_id != user_id:
                     sim = max(similarity(float(np.linalg.norm(vec - o))) for o in own)
                     if sim < threshold:
@@ -149,7 +155,8 @@ class UserService:
             if row.user_id and row.user_id != exclude_user:
                 best[row.user_id] = max(best.get(row.user_id, 0.0), sim)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:max_users]
-        return [(UserInfo(u, self._status(s, col, u)), sim) for u, sim in ranked]
+        statuses = self._statuses(s, col, [u for u, _ in ranked])
+        return [(UserInfo(u, statuses[u]), sim) for u, sim in ranked]
 
     def search(self, scope: Scope, name: str, user_id: str | None = None, face_id: str | None = None,
                threshold: float = 80.0, max_users: int = 10) -> list[tuple[UserInfo, float]]:
@@ -158,10 +165,10 @@ class UserService:
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
             if face_id:
-                vector = np.frombuffer(self.collections.face_vector(s, col, face_id).embedding, "<f4")
+                vector = self.collections.face_row(s, col, face_id).vector
                 return self._match_users(s, col, vector, threshold, max_users)
             self._user(s, col, user_id)
-            vectors = [np.frombuffer(r.embedding, "<f4") for r in s.scalars(
+            vectors = [r.vector for r in s.scalars(
                 select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
             if not vectors:
                 return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -40,6 +41,14 @@ class Face(Base):
     user_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32 little-endian, 128 values
     created_at: Mapped[float] = mapped_column(Float)
+
+    @staticmethod
+    def encode(vector: np.ndarray) -> bytes:
+        return np.asarray(vector, "<f4").tobytes()
+
+    @property
+    def vector(self) -> np.ndarray:
+        return np.frombuffer(self.embedding, "<f4")
 
 
 class User(Base):
