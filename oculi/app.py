@@ -1,31 +1,62 @@
-"""App factory: the Rekognition front at POST /, the REST API at /v1, and /healthz."""
+"""App factory: the Rekognition front at POST /, the REST API at /v1, /metrics and /healthz."""
 
 from __future__ import annotations
+
+import time
+import uuid
 
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from oculi import metrics
 from oculi.api.errors import service_error_handler
-from oculi.api.routes import identify
+from oculi.api.routes import events, identify, images, jobs, webhooks
 from oculi.aws.dispatch import handle
+from oculi.aws.protocol import operation_from_target
 from oculi.config import Settings, get_settings
+from oculi.logs import bind
+from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider
-from oculi.services.analysis import Analyzer
 from oculi.services.errors import ServiceError
-from oculi.wiring import collection_service
+from oculi.wiring import Services
+
+
+def _operation(request: Request) -> tuple[str, str]:
+    if request.url.path == "/" and request.method == "POST":
+        try:
+            return "rekognition", operation_from_target(request.headers.get("x-amz-target"))
+        except Exception:
+            return "rekognition", "unknown"
+    route = request.scope.get("route")
+    return "rest", f"{request.method} {getattr(route, 'path', 'unmatched')}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    analyzer = Analyzer(settings)
-    collections = collection_service(settings, analyzer)
-    provider = RekognitionProvider(analyzer, collections)
+    configure_logs(settings.log_format)
+    services = Services.build(settings)
+    provider = RekognitionProvider(services.analyzer, services.collections)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
     app.state.settings = settings
-    app.state.analyzer = analyzer
-    app.state.collections = collections
+    app.state.services = services
+    app.state.analyzer = services.analyzer
+    app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    app.include_router(identify.router, prefix="/v1", tags=["identify"])
+    for module in (identify, images, jobs, webhooks, events):
+        app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]])
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
+        started = time.perf_counter()
+        with bind(request_id=request_id):
+            response = await call_next(request)
+        api, op = _operation(request)
+        if op != "GET /metrics":
+            metrics.REQUESTS.labels(api, op, str(response.status_code)).inc()
+            metrics.REQUEST_SECONDS.labels(api, op).observe(time.perf_counter() - started)
+        response.headers["x-request-id"] = request_id
+        return response
 
     @app.post("/", include_in_schema=False)
     async def rekognition(request: Request) -> Response:
@@ -34,9 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw, settings.access_keys)
         return Response(body, status_code=status, headers=out_headers)
 
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus() -> Response:
+        return Response(metrics.render(services.gauges), media_type="text/plain; version=0.0.4")
+
     @app.get("/healthz")
     def healthz() -> dict:
-        missing = analyzer.models.pack.missing()
+        missing = services.analyzer.models.pack.missing()
         return {"status": "ok" if not missing else "models missing", "missing": [f.id for f in missing]}
 
     return app

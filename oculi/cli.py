@@ -1,4 +1,4 @@
-"""oculi serve | analyze | models | collections"""
+"""oculi serve | watch | analyze | models | collections"""
 
 from __future__ import annotations
 
@@ -44,7 +44,40 @@ def _table(headers, rows) -> None:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
 
 
+def _metrics_dir(settings, fresh: bool) -> None:
+    """One folder where every process of this service writes its Prometheus samples."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return  # set by the parent `oculi serve`
+    folder = (settings.data_dir / "metrics").resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for old in folder.glob("*.db"):
+            old.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+
+
+def run_worker(settings) -> int:
+    """A queue consumer: Huey threads, plus the supervisor that renews leases and re-queues lost jobs."""
+    import threading
+
+    from oculi.logs import configure
+    from oculi.wiring import Services
+
+    configure(settings.log_format)
+    services = Services.build(settings)
+    stop = threading.Event()
+    services.jobs.supervise(stop)
+    services.jobs.reap()
+    try:
+        services.queue.consumer(settings.queue_workers).run()
+    finally:
+        stop.set()
+    return 0
+
+
 def cmd_serve(args) -> int:
+    import subprocess
+
     import uvicorn
 
     from oculi.ml.pack import ModelPack, PackError
@@ -58,9 +91,54 @@ def cmd_serve(args) -> int:
         except PackError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
+    _metrics_dir(settings, fresh=args.role != "worker")
+    if args.role == "worker":
+        return run_worker(settings)
+    children = []
+    if args.role == "all":  # the embedded default: queue consumers beside the API
+        worker = [sys.executable, "-m", "oculi.cli", "serve", "--role", "worker"]
+        children = [subprocess.Popen(worker) for _ in range(args.queue_processes)]
     workers = args.workers if args.workers is not None else (settings.workers or os.cpu_count() or 1)
-    uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,
-                port=args.port or settings.port, workers=workers, log_level=args.log_level)
+    try:
+        uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,
+                    port=args.port or settings.port, workers=workers, log_level=args.log_level, log_config=None)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
+    return 0
+
+
+def cmd_watch(args) -> int:
+    """Analyse every image put in a folder (and those already there); employees/ files are enrolled."""
+    from watchfiles import Change, watch
+
+    from oculi.logs import configure
+    from oculi.services.ingest import ingest_file
+    from oculi.wiring import Services
+
+    settings = get_settings()
+    configure("text")
+    root = Path(args.folder).resolve()
+    if not root.is_dir():
+        print(f"error: {root} is not a folder", file=sys.stderr)
+        return 1
+    services = Services.build(settings)
+
+    def take(path: Path) -> None:
+        if path.is_file():
+            done = ingest_file(services.images, root, path)
+            print(f"{done.status:9} {done.key}  {done.image_id or ''} {done.detail}".rstrip(), flush=True)
+
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        take(path)
+    if args.once:
+        return 0
+    for changes in watch(root):
+        for change, name in sorted(changes, key=lambda c: c[1]):
+            if change in (Change.added, Change.modified):
+                take(Path(name))
     return 0
 
 
@@ -140,7 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--role", choices=["all", "api", "worker"], default="all",
+                       help="all: API and queue workers (default); api: HTTP only; worker: queue consumer only")
+    serve.add_argument("--queue-processes", type=int, default=1, help="worker processes started by --role all")
     serve.set_defaults(func=cmd_serve)
+    watch = sub.add_parser("watch", help="analyse images added to a folder (employees/ are enrolled)")
+    watch.add_argument("folder")
+    watch.add_argument("--once", action="store_true", help="take the files there now, then exit")
+    watch.set_defaults(func=cmd_watch)
     analyze = sub.add_parser("analyze", help="analyse one image and print the result")
     analyze.add_argument("image")
     analyze.add_argument("--features", default="labels,faces,text,moderation")

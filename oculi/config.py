@@ -31,6 +31,23 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="REST uploads")
     access_keys: dict[str, str] = Field(default_factory=dict,
                                         description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
+    # -- pipeline --------------------------------------------------------------------------------
+    object_store: str = Field(default="", description="file:///dir or s3://bucket; default: <data_dir>/objects")
+    s3_endpoint_url: str | None = Field(default=None, description="MinIO, Ceph, moto...; None = AWS")
+    upload_bucket: str = Field(default="oculi", description="bucket of REST uploads on a file:// store")
+    queue_url: str | None = Field(default=None, description="redis://...; default: SQLite <data_dir>/queue.db")
+    queue_workers: int = Field(default=1, ge=1, description="task threads per worker process")
+    job_lease_seconds: float = Field(default=60.0, gt=0, description="a running job not heard of for this long "
+                                                                      "(its worker died) is run again")
+    task_retries: int = Field(default=3, ge=0, description="retries of a transient failure before dead-letter")
+    retry_base_seconds: float = Field(default=2.0, gt=0, description="first back-off; doubles each retry")
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_retry_for_seconds: float = Field(default=86400.0, gt=0, description="default delivery retry window")
+    employees_prefix: str = Field(default="employees/", description="objects under it are enrolled")
+    employees_collection: str = "employees"
+    wait_timeout: float = Field(default=120.0, gt=0, description="longest ?wait=true on uploads")
+    log_format: str = Field(default="json", pattern="^(json|text)$")
 
     @property
     def models_dir(self) -> Path:
@@ -47,6 +64,21 @@ class Settings(BaseSettings):
     @property
     def objects_dir(self) -> Path:
         return self.data_dir / "objects"
+
+    @property
+    def store_url(self) -> str:
+        return self.object_store or f"file://{self.objects_dir.resolve()}"
+
+    @property
+    def bucket(self) -> str:
+        """The bucket that REST uploads and watched folders are written to."""
+        if self.store_url.startswith("s3://"):
+            return self.store_url.removeprefix("s3://").split("/", 1)[0]
+        return self.upload_bucket
+
+    @property
+    def queue(self) -> str:
+        return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
 
 
 @lru_cache

@@ -5,10 +5,14 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from oculi.services import collections, errors, users
+from oculi.services import collections, errors, images, users, webhooks
+from oculi.services.jobs import JobNotFound
 
 STATUS = {
     collections.ResourceNotFound: 404,
+    images.ImageNotFound: 404,
+    webhooks.WebhookNotFound: 404,
+    JobNotFound: 404,
     collections.ResourceExists: 409,
     users.Conflict: 409,
     errors.ImageTooLarge: 413,

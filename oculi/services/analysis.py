@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
-
 from oculi.config import Settings
 from oculi.ml.base import Models
 from oculi.ml.pack import ModelPack
 from oculi.services import imaging
 from oculi.services.errors import InvalidS3Object
+from oculi.storage.blobs import BlobNotFound, BlobStore, blob_store_for, valid_key
 
 LABEL_MODEL_VERSION = "oculi-1 (SSD-MobileNetV2 COCO + EfficientNet-Lite3 ImageNet, WordNet taxonomy)"
 FACE_MODEL_VERSION = "oculi-1 (BlazeFace full-range + FaceMesh + dlib ResNet v1)"
@@ -18,28 +17,29 @@ TEXT_MODEL_VERSION = "oculi-1 (PP-OCRv6 small, rapidocr 3.10)"
 
 
 class Analyzer:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, store: BlobStore | None = None):
         self.settings = settings
         self.models = Models(ModelPack(settings.home), settings.threads)
+        self.store = store or blob_store_for(settings.store_url, settings.s3_endpoint_url)
 
     def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS,
                    max_bytes: int = imaging.MAX_BYTES) -> imaging.DecodedImage:
         return imaging.decode(data, max_bytes=max_bytes, formats=formats,
                               max_pixels=self.settings.max_image_pixels)
 
-    def object_path(self, bucket: str, key: str) -> Path:
-        parts = PurePosixPath(key).parts
-        if not key or ".." in parts or key.startswith("/") or "/" in bucket or bucket in (".", ".."):
-            raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
-        return self.settings.objects_dir / bucket / Path(*parts)
-
     def from_object(self, bucket: str, key: str) -> imaging.DecodedImage:
-        path = self.object_path(bucket, key)
-        if not path.is_file():
+        """Rekognition's Image.S3Object, read from the configured object store."""
+        if not valid_key(bucket, key):
+            raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
+        size = self.store.size(bucket, key)
+        if size is None:
             raise InvalidS3Object(
                 "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
-        size = path.stat().st_size
         if size > imaging.MAX_S3_BYTES:
             raise imaging.ImageTooLarge(f"Image size is too large: {size} bytes, the S3 limit is "
                                         f"{imaging.MAX_S3_BYTES} bytes")
-        return self.from_bytes(path.read_bytes(), max_bytes=imaging.MAX_S3_BYTES)
+        try:
+            data = self.store.get(bucket, key)
+        except BlobNotFound:
+            raise InvalidS3Object(f"Unable to get object s3://{bucket}/{key}") from None
+        return self.from_bytes(data, max_bytes=imaging.MAX_S3_BYTES)

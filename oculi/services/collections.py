@@ -163,7 +163,8 @@ class CollectionService:
     # -- faces ---------------------------------------------------------------------------------
 
     def index_faces(self, scope: Scope, name: str, rgb: np.ndarray, external_image_id: str | None = None,
-                    max_faces: int | None = None, quality: str = "AUTO", attributes: bool = False) -> IndexResult:
+                    max_faces: int | None = None, quality: str = "AUTO", attributes: bool = False,
+                    image_id: str | None = None) -> IndexResult:
         with self.sessions() as s:
             self.get(s, scope, name)  # fail fast before running the models
         faces = detect_faces(self.models, rgb, attributes=attributes, tile_min_side=self.tile_min_side)
@@ -183,7 +184,7 @@ class CollectionService:
             return result
         for face in keep:  # only the faces that will be stored are embedded
             embed_face(self.models, rgb, face)
-        image_id, now = str(uuid.uuid4()), time.time()
+        image_id, now = image_id or str(uuid.uuid4()), time.time()
         with self.sessions.begin() as s:
             col = self.get(s, scope, name)
             for face in keep:
@@ -234,6 +235,21 @@ class CollectionService:
                 s.execute(update(Collection).where(Collection.pk == col.pk)
                           .values(vectors_version=Collection.vectors_version + 1))
         return deleted, failed
+
+    def delete_image_faces(self, scope: Scope, image_id: str) -> int:
+        """Remove, from every collection of the scope, the faces indexed from one image (associated or not):
+        deleting an image for good, or clearing a half-finished run before it is repeated."""
+        with self.sessions.begin() as s:
+            cols = select(Collection.pk).where(Collection.account == scope.account, Collection.region == scope.region)
+            touched = set(s.scalars(select(FaceRow.collection_pk).where(FaceRow.image_id == image_id,
+                                                                        FaceRow.collection_pk.in_(cols))))
+            if not touched:
+                return 0
+            n = s.execute(delete(FaceRow).where(FaceRow.image_id == image_id,
+                                                FaceRow.collection_pk.in_(touched))).rowcount
+            s.execute(update(Collection).where(Collection.pk.in_(touched))
+                      .values(vectors_version=Collection.vectors_version + 1))
+        return n
 
     def face_row(self, session: Session, col: Collection, face_id: str) -> FaceRow:
         row = session.scalar(select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.face_id == face_id))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oculi.services.collections import CollectionService, ResourceNotFound, Scope, stored
+from oculi.services.collections import CollectionService, Scope, stored
 from oculi.services.errors import InvalidParameter
 from oculi.services.faces import Face, detect_faces, embed_face
 from oculi.services.types import Box
@@ -34,19 +34,26 @@ def identify(svc: CollectionService, scope: Scope, rgb: np.ndarray, collections:
              all_faces: bool = False, threshold: float = 80.0) -> list[Identification]:
     if not collections:
         raise InvalidParameter("give at least one collection to search")
-    with svc.sessions() as s:
-        cols = []
-        for name in collections:
-            try:
-                cols.append(svc.get(s, scope, name))
-            except ResourceNotFound:
-                raise ResourceNotFound(f"The collection id: {name} does not exist") from None
+    check_collections(svc, scope, collections)  # fail fast, before the models run
     faces: list[Face] = detect_faces(svc.models, rgb, tile_min_side=svc.tile_min_side)
     faces.sort(key=lambda f: -f.box.area)
-    faces = [embed_face(svc.models, rgb, f) for f in (faces if all_faces else faces[:1])]
+    return match_faces(svc, scope, rgb, faces if all_faces else faces[:1], collections, threshold)
+
+
+def check_collections(svc: CollectionService, scope: Scope, collections: list[str]) -> None:
+    with svc.sessions() as s:
+        for name in collections:
+            svc.get(s, scope, name)
+
+
+def match_faces(svc: CollectionService, scope: Scope, rgb: np.ndarray, faces: list[Face], collections: list[str],
+                threshold: float = 80.0) -> list[Identification]:
+    """Search each face in the collections in order; the first collection with a match wins."""
     out = []
     with svc.sessions() as s:
+        cols = [svc.get(s, scope, name) for name in collections]
         for face in faces:
+            embed_face(svc.models, rgb, face)
             result = Identification(face.box, face.confidence, OUTSIDER, None, None, None, None, None)
             for col in cols:
                 hits = svc.nearest(s, col, face.embedding, 1, threshold)

@@ -32,33 +32,58 @@ class DecodedImage:
         return self.rgb.shape[1]
 
 
-def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] = REKOGNITION_FORMATS,
-           max_pixels: int = 80_000_000) -> DecodedImage:
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp",
+                 "TIFF": "image/tiff", "GIF": "image/gif"}
+
+
+def _open(data: bytes, max_bytes: int, formats: frozenset[str], max_pixels: int) -> Image.Image:
+    """Read the header only: format, byte and pixel limits (call inside the guard of `_guarded`)."""
     if not data:
         raise InvalidImageFormat("Request has invalid image format: the image is empty")
     if len(data) > max_bytes:
         raise ImageTooLarge(f"Image size is too large: {len(data)} bytes, the limit is {max_bytes} bytes")
+    img = Image.open(io.BytesIO(data))
+    if img.format not in formats:
+        raise InvalidImageFormat(
+            f"Request has invalid image format: {img.format or 'unknown'} is not one of {', '.join(sorted(formats))}")
+    if img.width * img.height > max_pixels:
+        raise ImageTooLarge(f"Image size is too large: {img.width}x{img.height} pixels, the limit is {max_pixels}")
+    return img
+
+
+def _guarded(fn):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            if img.format not in formats:
-                raise InvalidImageFormat(
-                    f"Request has invalid image format: {img.format or 'unknown'} is not one of "
-                    f"{', '.join(sorted(formats))}")
-            if img.width * img.height > max_pixels:
-                raise ImageTooLarge(
-                    f"Image size is too large: {img.width}x{img.height} pixels, the limit is {max_pixels}")
-            img.load()
-            fmt = img.format
-            img = ImageOps.exif_transpose(img)
-            rgb = np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8))
+            return fn()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(f"Image size is too large: {exc}") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageFormat(f"Request has invalid image format: {exc}") from None
-    if min(rgb.shape[:2]) < MIN_SIDE:
+
+
+def probe(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] = REKOGNITION_FORMATS,
+          max_pixels: int = 80_000_000) -> tuple[str, int, int]:
+    """(format, width, height) from the header, with the same checks as `decode` but no pixel decoding."""
+    def read():
+        img = _open(data, max_bytes, formats, max_pixels)
+        return img.format, img.width, img.height
+
+    return _guarded(read)
+
+
+def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] = REKOGNITION_FORMATS,
+           max_pixels: int = 80_000_000) -> DecodedImage:
+    def read():
+        img = _open(data, max_bytes, formats, max_pixels)
+        img.load()
+        fmt = img.format
+        img = ImageOps.exif_transpose(img)
+        return DecodedImage(np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8)), fmt)
+
+    out = _guarded(read)
+    if min(out.rgb.shape[:2]) < MIN_SIDE:
         raise InvalidParameter(
-            f"Request has invalid parameters: the image is {rgb.shape[1]}x{rgb.shape[0]} pixels, "
+            f"Request has invalid parameters: the image is {out.width}x{out.height} pixels, "
             f"the minimum is {MIN_SIDE} pixels on each side")
-    return DecodedImage(rgb, fmt)
+    return out

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 
 from oculi.services.analysis import FACE_MODEL_VERSION, LABEL_MODEL_VERSION, TEXT_MODEL_VERSION, Analyzer
-from oculi.services.faces import detect_faces
+from oculi.services.errors import InvalidParameter
+from oculi.services.faces import Face, detect_faces
 from oculi.services.imaging import DecodedImage
-from oculi.services.labels import detect_labels
+from oculi.services.labels import Label, detect_labels
 from oculi.services.moderation import MODEL_VERSION as MODERATION_MODEL_VERSION
-from oculi.services.moderation import detect_moderation_labels
-from oculi.services.text import detect_text
+from oculi.services.moderation import ModerationLabel, detect_moderation_labels
+from oculi.services.text import TextDetection, detect_text
 
 FEATURES = ("labels", "faces", "text", "moderation")
 
@@ -25,25 +27,54 @@ def _plain(obj):
     return obj
 
 
-def analyze(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> dict:
+@dataclass
+class Analysis:
+    """What the models found, as service dataclasses (faces keep what a later search needs)."""
+
+    labels: list[Label] | None = None
+    faces: list[Face] | None = None
+    text: list[TextDetection] | None = None
+    moderation: list[ModerationLabel] | None = None
+    models: dict[str, str] = field(default_factory=dict)
+
+
+def check_features(features: list[str]) -> list[str]:
     unknown = set(features) - set(FEATURES)
     if unknown:
-        raise ValueError(f"unknown features {sorted(unknown)}; choose from {', '.join(FEATURES)}")
-    m = analyzer.models
-    out: dict = {"image": {"width": img.width, "height": img.height, "format": img.format}, "models": {}}
+        raise InvalidParameter(f"unknown features {sorted(unknown)}; choose from {', '.join(FEATURES)}")
+    return [f for f in FEATURES if f in features]
+
+
+def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
+    features = check_features(features)
+    m, out = analyzer.models, Analysis()
     if "labels" in features:
-        out["labels"] = _plain(detect_labels(m, img.rgb))
-        out["models"]["labels"] = LABEL_MODEL_VERSION
+        out.labels = detect_labels(m, img.rgb)
+        out.models["labels"] = LABEL_MODEL_VERSION
     if "faces" in features:
-        out["faces"] = _plain(detect_faces(m, img.rgb, attributes=True))
-        out["models"]["faces"] = FACE_MODEL_VERSION
+        out.faces = detect_faces(m, img.rgb, attributes=True, tile_min_side=analyzer.settings.face_tile_min_side)
+        out.models["faces"] = FACE_MODEL_VERSION
     if "text" in features:
-        out["text"] = [t for t in _plain(detect_text(m, img.rgb)) if t["type"] == "LINE"]
-        out["models"]["text"] = TEXT_MODEL_VERSION
+        out.text = [t for t in detect_text(m, img.rgb) if t.type == "LINE"]
+        out.models["text"] = TEXT_MODEL_VERSION
     if "moderation" in features:
-        out["moderation"] = _plain(detect_moderation_labels(m, img.rgb))
-        out["models"]["moderation"] = MODERATION_MODEL_VERSION
+        out.moderation = detect_moderation_labels(m, img.rgb)
+        out.models["moderation"] = MODERATION_MODEL_VERSION
     return out
+
+
+def to_json(img: DecodedImage, analysis: Analysis) -> dict:
+    out: dict = {"image": {"width": img.width, "height": img.height, "format": img.format},
+                 "models": analysis.models}
+    for name in FEATURES:
+        found = getattr(analysis, name)
+        if found is not None:
+            out[name] = _plain(found)
+    return out
+
+
+def analyze(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> dict:
+    return to_json(img, run(analyzer, img, features))
 
 
 def render_table(result: dict) -> str:

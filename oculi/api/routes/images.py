@@ -1,0 +1,128 @@
+"""/v1/images: upload, status and result, the stored objects, list/search, delete for good."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from oculi.api.deps import ServicesDep
+from oculi.api.schemas import ImagePublic, ImagesPublic
+from oculi.services.errors import ImageTooLarge, InvalidParameter
+from oculi.services.images import DEFAULT_FEATURES, ImageNotFound, ImageQuery, Upload
+from oculi.storage.blobs import BlobNotFound
+
+router = APIRouter()
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _public(svc: ServicesDep, rows, with_result: bool) -> list[ImagePublic]:
+    tags = svc.images.tags([r.id for r in rows])
+    return [ImagePublic(**svc.images.summary(r, tags[r.id]), result=svc.images.result(r) if with_result else None)
+            for r in rows]
+
+
+@router.post("/images", status_code=202, response_model=ImagesPublic)
+async def upload_images(
+    svc: ServicesDep,
+    response: Response,
+    files: Annotated[list[UploadFile] | None, File(description="one or more images")] = None,
+    file: Annotated[UploadFile | None, File(description="a single image")] = None,
+    features: Annotated[str, Form(description="comma-separated: labels,faces,text,moderation")] =
+        ",".join(DEFAULT_FEATURES),
+    collections: Annotated[str, Form(description="comma-separated collections to search each face in")] = "",
+    tags: Annotated[str, Form(description="comma-separated tags")] = "",
+    wait: Annotated[bool, Query(description="answer when the analysis is done (200) instead of at once")] = False,
+) -> ImagesPublic:
+    parts = [f for f in [*(files or []), file] if f is not None]
+    if not parts:
+        raise InvalidParameter("no image: send one or more files in the multipart fields 'files' or 'file'")
+    uploads = []
+    for part in parts:
+        data = await part.read(svc.settings.max_upload_bytes + 1)
+        if len(data) > svc.settings.max_upload_bytes:
+            raise ImageTooLarge(f"{part.filename}: over the {svc.settings.max_upload_bytes}-byte upload limit")
+        uploads.append(Upload(data, part.filename or "image", _csv(features), _csv(collections), _csv(tags)))
+
+    def store():
+        for u in uploads:  # every file is checked before any is stored: one bad file stores nothing
+            svc.images.check(u)
+        return [svc.images.upload(u) for u in uploads]
+
+    rows = await run_in_threadpool(store)
+    ids = [r.id for r in rows]
+    if wait:
+        deadline = time.monotonic() + svc.settings.wait_timeout
+        while time.monotonic() < deadline:
+            states = await run_in_threadpool(svc.images.statuses, ids)
+            if all(states.get(i) in ("done", "failed") for i in ids):
+                response.status_code = 200
+                break
+            await asyncio.sleep(0.1)
+    rows = await run_in_threadpool(lambda: [svc.images.get(i) for i in ids])
+    data = await run_in_threadpool(_public, svc, rows, wait)
+    return ImagesPublic(data=data, count=len(data))
+
+
+@router.get("/images", response_model=ImagesPublic)
+def list_images(
+    svc: ServicesDep,
+    label: str | None = None,
+    min_confidence: Annotated[float, Query(ge=0, le=100)] = 0.0,
+    text: Annotated[str | None, Query(description="contained in a detected line, any case")] = None,
+    collection: str | None = None,
+    user_id: str | None = None,
+    external_image_id: str | None = None,
+    flagged: Annotated[bool | None, Query(description="has moderation labels")] = None,
+    since: Annotated[float | None, Query(description="uploaded at or after (epoch seconds)")] = None,
+    until: Annotated[float | None, Query(description="uploaded before (epoch seconds)")] = None,
+    tag: Annotated[list[str] | None, Query(description="repeat for several; all must match")] = None,
+    status: Annotated[str | None, Query(pattern="^(queued|running|done|failed)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: str | None = None,
+    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+) -> ImagesPublic:
+    rows, nxt = svc.images.search(ImageQuery(label, min_confidence, text, collection, user_id, external_image_id,
+                                             flagged, since, until, tag or [], status, limit, cursor,
+                                             order == "newest"))
+    return ImagesPublic(data=_public(svc, rows, False), count=len(rows), next_cursor=nxt)
+
+
+@router.get("/images/{image_id}", response_model=ImagePublic)
+def get_image(svc: ServicesDep, image_id: str) -> ImagePublic:
+    return _public(svc, [svc.images.get(image_id)], True)[0]
+
+
+def _stream(svc: ServicesDep, bucket: str, key: str, media_type: str) -> StreamingResponse:
+    try:
+        chunks = svc.images.store.stream(bucket, key)
+    except BlobNotFound:
+        raise ImageNotFound(f"s3://{bucket}/{key} is not in the object store") from None
+    return StreamingResponse(chunks, media_type=media_type)
+
+
+@router.get("/images/{image_id}/original")
+def get_original(svc: ServicesDep, image_id: str) -> StreamingResponse:
+    row = svc.images.get(image_id)
+    return _stream(svc, row.bucket, row.key, row.content_type)
+
+
+@router.get("/images/{image_id}/result.json")
+def get_result(svc: ServicesDep, image_id: str) -> StreamingResponse:
+    row = svc.images.get(image_id)
+    if row.status != "done":
+        raise ImageNotFound(f"image {image_id} has no result yet (status {row.status})")
+    return _stream(svc, row.bucket, row.result_key, "application/json")
+
+
+@router.delete("/images/{image_id}", status_code=204)
+def delete_image(svc: ServicesDep, image_id: str) -> Response:
+    svc.images.delete(image_id)
+    return Response(status_code=204)

@@ -1,0 +1,79 @@
+"""Events the pipeline emits, as plain dicts, and their two wire formats: JSON and XML (data/event.xsd)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+
+EVENT_TYPES = ("image.analyzed", "image.failed", "face.matched", "face.enrolled", "moderation.flagged")
+XML_NAMESPACE = "urn:oculi:events:1"
+
+
+def event(kind: str, image: dict, **payload) -> dict:
+    """`image` is the summary from ImageService.summary(); payload keys: labels, faces, text, moderation,
+    error — each as in the stored result JSON."""
+    assert kind in EVENT_TYPES, kind
+    now = time.time()
+    return {"id": str(uuid.uuid4()), "type": kind,
+            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "image": image, **{k: v for k, v in payload.items() if v is not None}}
+
+
+def to_json(evt: dict) -> bytes:
+    return json.dumps(evt, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _num(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".") if isinstance(x, float) else str(x)
+
+
+def _attrs(el: ET.Element, **values) -> ET.Element:
+    for k, v in values.items():
+        if v is not None:
+            el.set(k, _num(v) if isinstance(v, int | float) else str(v))
+    return el
+
+
+def to_xml(evt: dict) -> bytes:
+    """One element per label, face, text line and moderation label; see oculi/data/event.xsd."""
+    root = _attrs(ET.Element("event", xmlns=XML_NAMESPACE), id=evt["id"], type=evt["type"], time=evt["time"])
+    img = evt["image"]
+    image = _attrs(ET.SubElement(root, "image"), id=img["id"], bucket=img["bucket"], key=img["key"],
+                   filename=img["filename"], source=img["source"], status=img["status"],
+                   width=img.get("width"), height=img.get("height"))
+    for tag in img.get("tags", []):
+        ET.SubElement(image, "tag").text = tag
+    if "labels" in evt:
+        labels = ET.SubElement(root, "labels")
+        for lb in evt["labels"]:
+            _attrs(ET.SubElement(labels, "label"), name=lb["name"], confidence=lb["confidence"],
+                   category=lb.get("category"))
+    if "faces" in evt:
+        faces = ET.SubElement(root, "faces")
+        for f in evt["faces"]:
+            b = f["box"]
+            _attrs(ET.SubElement(faces, "face"), confidence=f["confidence"], left=b["left"], top=b["top"],
+                   width=b["width"], height=b["height"], collection=f.get("collection"), userId=f.get("user_id"),
+                   externalImageId=f.get("external_image_id"), faceId=f.get("face_id"),
+                   similarity=f.get("similarity"))
+    if "text" in evt:
+        texts = ET.SubElement(root, "texts")
+        for t in evt["text"]:
+            _attrs(ET.SubElement(texts, "text"), confidence=t["confidence"]).text = t["text"]
+    if "moderation" in evt:
+        mod = ET.SubElement(root, "moderation")
+        for m in evt["moderation"]:
+            _attrs(ET.SubElement(mod, "label"), name=m["name"], parent=m.get("parent") or None,
+                   confidence=m["confidence"])
+    if evt.get("error"):
+        ET.SubElement(root, "error").text = evt["error"]
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def render(evt: dict, fmt: str) -> tuple[bytes, str]:
+    if fmt == "xml":
+        return to_xml(evt), "application/xml"
+    return to_json(evt), "application/json"
