@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 
@@ -20,6 +21,8 @@ from oculi.operations.provider import RekognitionProvider
 from oculi.services.errors import ServiceError
 from oculi.wiring import Services
 
+LOG = logging.getLogger("oculi.access")
+
 
 def _operation(request: Request) -> tuple[str, str]:
     if request.url.path == "/" and request.method == "POST":
@@ -27,8 +30,11 @@ def _operation(request: Request) -> tuple[str, str]:
             return "rekognition", operation_from_target(request.headers.get("x-amz-target"))
         except Exception:
             return "rekognition", "unknown"
-    route = request.scope.get("route")
-    return "rest", f"{request.method} {getattr(route, 'path', 'unmatched')}"
+    route = getattr(request.scope.get("route"), "path", None)  # the template, without the router's prefix
+    if route is None:
+        return "rest", f"{request.method} unmatched"
+    prefix = "/v1" if request.url.path.startswith("/v1/") else ""
+    return "rest", f"{request.method} {prefix}{route}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,10 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         started = time.perf_counter()
         with bind(request_id=request_id):
             response = await call_next(request)
-        api, op = _operation(request)
-        if op != "GET /metrics":
-            metrics.REQUESTS.labels(api, op, str(response.status_code)).inc()
-            metrics.REQUEST_SECONDS.labels(api, op).observe(time.perf_counter() - started)
+            api, op = _operation(request)
+            seconds = time.perf_counter() - started
+            if op != "GET /metrics":
+                metrics.REQUESTS.labels(api, op, str(response.status_code)).inc()
+                metrics.REQUEST_SECONDS.labels(api, op).observe(seconds)
+            LOG.info("%s %s %s", request.method, request.url.path, response.status_code,
+                     extra={"api": api, "operation": op, "status": response.status_code,
+                            "duration_ms": round(seconds * 1000, 1)})
         response.headers["x-request-id"] = request_id
         return response
 

@@ -101,7 +101,8 @@ def cmd_serve(args) -> int:
     workers = args.workers if args.workers is not None else (settings.workers or os.cpu_count() or 1)
     try:
         uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,
-                    port=args.port or settings.port, workers=workers, log_level=args.log_level, log_config=None)
+                    port=args.port or settings.port, workers=workers, log_level=args.log_level, log_config=None,
+                    access_log=False)  # oculi.access logs each request with its id
     finally:
         for child in children:
             child.terminate()

@@ -71,18 +71,19 @@ ACCESS_KEYS = {"AKIDTEAMA": "111111111111", "AKIDTEAMB": "222222222222"}
 
 
 class Server:
-    """`oculi serve` as a child process on 127.0.0.1 with its own data folder."""
+    """`oculi serve` as a child process on 127.0.0.1 with its own data folder (role all: API + a queue worker)."""
 
-    def __init__(self, data_dir: Path, workers: int = 2, env: dict | None = None):
+    def __init__(self, data_dir: Path, workers: int = 2, env: dict | None = None, role: str = "all"):
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, OCULI_DATA_DIR=str(data_dir), OCULI_ACCESS_KEYS=json.dumps(ACCESS_KEYS), **(env or {}))
+        self.env = dict(os.environ, OCULI_DATA_DIR=str(data_dir), OCULI_ACCESS_KEYS=json.dumps(ACCESS_KEYS),
+                        **(env or {}))
         self.log_path = data_dir / f"server-{self.port}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oculi.cli", "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "oculi.cli", "serve", "--port", str(self.port), "--workers", str(workers),
+             "--role", role], env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + 90
         while time.time() < deadline:
             assert self.proc.poll() is None, self.log_path.read_text()
@@ -101,6 +102,11 @@ class Server:
         return boto3.client("rekognition", endpoint_url=self.url, region_name=region, aws_access_key_id=access_key,
                             aws_secret_access_key="x",
                             config=Config(retries={"max_attempts": 1}, read_timeout=300, max_pool_connections=16))
+
+    def worker(self) -> subprocess.Popen:
+        """One more `oculi serve --role worker` process on the same settings (logs to the server's log)."""
+        return subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--role", "worker"], env=self.env,
+                                stdout=self._log, stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -147,3 +153,22 @@ def server(live):
 @pytest.fixture(scope="session")
 def rekognition(live):
     return live.client()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    from tests.servers import Redis
+
+    srv = Redis(tmp_path_factory.mktemp("redis"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    from tests.servers import S3_ENV, MotoS3
+
+    os.environ.update(S3_ENV)  # boto3 in this process (the S3 blob store) signs with moto's test keys
+    srv = MotoS3(tmp_path_factory.mktemp("moto"))
+    yield srv
+    srv.stop()
