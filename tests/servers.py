@@ -92,7 +92,7 @@ class MotoS3:
 class Receiver:
     """A webhook receiver: records every request; answers the queued statuses first, then 200."""
 
-    def __init__(self, statuses: list[int] | None = None):
+    def __init__(self, statuses: list[int] | None = None, port: int = 0):
         self.requests: list[dict] = []
         self.statuses = list(statuses or [])
         self.lock = threading.Lock()
@@ -112,7 +112,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
