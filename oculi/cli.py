@@ -67,12 +67,24 @@ def run_worker(settings) -> int:
     services = Services.build(settings)
     stop = threading.Event()
     services.jobs.supervise(stop)
+    if os.environ.get("OCULI_PARENT_PID"):  # started by `serve --role all`: leave with it, however it ends
+        threading.Thread(target=_exit_with_parent, args=(int(os.environ["OCULI_PARENT_PID"]), stop),
+                         daemon=True).start()
     services.jobs.reap()
     try:
         services.queue.consumer(settings.queue_workers).run()
     finally:
         stop.set()
     return 0
+
+
+def _exit_with_parent(parent: int, stop) -> None:
+    import signal
+
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)  # the Huey consumer's clean shutdown
+            return
 
 
 def cmd_serve(args) -> int:
@@ -97,7 +109,8 @@ def cmd_serve(args) -> int:
     children = []
     if args.role == "all":  # the embedded default: queue consumers beside the API
         worker = [sys.executable, "-m", "oculi.cli", "serve", "--role", "worker"]
-        children = [subprocess.Popen(worker) for _ in range(args.queue_processes)]
+        env = dict(os.environ, OCULI_PARENT_PID=str(os.getpid()))
+        children = [subprocess.Popen(worker, env=env) for _ in range(args.queue_processes)]
     workers = args.workers if args.workers is not None else (settings.workers or os.cpu_count() or 1)
     try:
         uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,

@@ -87,14 +87,18 @@ class ImageService:
 
     # -- ingest -----------------------------------------------------------------------------------
 
-    def upload(self, upload: Upload, source: str = "upload", enroll_as: str | None = None) -> Image:
-        """Store new bytes under <bucket>/uploads/... and queue their analysis."""
-        fmt = self.check(upload)
+    def upload(self, uploads: list[Upload]) -> list[Image]:
+        """Store new bytes under <bucket>/uploads/... and queue their analysis. Every upload is checked before
+        any is stored: one bad file in a batch stores nothing."""
+        formats = [self.check(u) for u in uploads]
+        return [self._store(u, fmt) for u, fmt in zip(uploads, formats, strict=True)]
+
+    def _store(self, upload: Upload, fmt: str) -> Image:
         image_id = str(uuid.uuid4())
         day = time.strftime("%Y/%m/%d", time.gmtime())
         key = f"uploads/{day}/{image_id}/{safe_name(upload.filename)}"
         self.store.put(self.settings.bucket, key, upload.data, imaging.CONTENT_TYPES[fmt])
-        return self._record(image_id, self.settings.bucket, key, upload, fmt, source, enroll_as)
+        return self._record(image_id, self.settings.bucket, key, upload, fmt, "upload", None)
 
     def register(self, bucket: str, key: str, upload: Upload, source: str, enroll_as: str | None = None,
                  image_id: str | None = None) -> Image | None:

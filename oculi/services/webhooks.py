@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oculi import metrics
@@ -199,8 +199,3 @@ class WebhookService:
         with self.sessions.begin() as s:
             s.execute(update(Delivery).where(Delivery.id == job.ref).values(state="failed"))
         metrics.WEBHOOK_FAILURES.inc()
-
-    def prune(self, older_than: float) -> int:
-        with self.sessions.begin() as s:
-            return s.execute(delete(Delivery).where(Delivery.created_at < older_than,
-                                                    Delivery.state != "pending")).rowcount

@@ -51,12 +51,7 @@ async def upload_images(
             raise ImageTooLarge(f"{part.filename}: over the {svc.settings.max_upload_bytes}-byte upload limit")
         uploads.append(Upload(data, part.filename or "image", _csv(features), _csv(collections), _csv(tags)))
 
-    def store():
-        for u in uploads:  # every file is checked before any is stored: one bad file stores nothing
-            svc.images.check(u)
-        return [svc.images.upload(u) for u in uploads]
-
-    rows = await run_in_threadpool(store)
+    rows = await run_in_threadpool(svc.images.upload, uploads)
     ids = [r.id for r in rows]
     if wait:
         deadline = time.monotonic() + svc.settings.wait_timeout
