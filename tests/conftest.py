@@ -172,3 +172,12 @@ def s3_endpoint(tmp_path_factory):
     srv = MotoS3(tmp_path_factory.mktemp("moto"))
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def srv(pack, tmp_path_factory) -> Server:
+    """An embedded `oculi serve` (role all) per test module, with quick retries for the pipeline tests."""
+    server = Server(tmp_path_factory.mktemp("pipeline"), workers=1,
+                    env={"OCULI_RETRY_BASE_SECONDS": "0.3", "OCULI_WEBHOOK_TIMEOUT": "2"})
+    yield server
+    server.stop()

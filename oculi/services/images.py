@@ -181,10 +181,11 @@ class ImageService:
     def search(self, q: ImageQuery) -> tuple[list[Image], str | None]:
         if not 1 <= q.limit <= 1000:
             raise InvalidParameter("limit must be between 1 and 1000")
-        stmt = select(Image)
-        if q.label:
-            stmt = stmt.where(Image.id.in_(select(ImageLabel.image_id).where(
-                ImageLabel.name == q.label.strip().lower(), ImageLabel.confidence >= q.min_confidence)))
+        stmt, key = select(Image), (Image.created_at, Image.id)
+        if q.label:  # driven by the (name, created_at) index, in listing order
+            stmt = stmt.join(ImageLabel, ImageLabel.image_id == Image.id).where(
+                ImageLabel.name == q.label.strip().lower(), ImageLabel.confidence >= q.min_confidence)
+            key = (ImageLabel.created_at, ImageLabel.image_id)
         if q.text:
             needle = q.text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(Image.text.like(f"%{needle}%", escape="\\"))
@@ -205,11 +206,10 @@ class ImageService:
                                            .having(func.count() == len(tags))))
         if q.status:
             stmt = stmt.where(Image.status == q.status)
-        key = tuple_(Image.created_at, Image.id)
         if q.cursor:
             after = _uncursor(q.cursor)
-            stmt = stmt.where(key < after if q.newest_first else key > after)
-        order = (Image.created_at.desc(), Image.id.desc()) if q.newest_first else (Image.created_at, Image.id)
+            stmt = stmt.where(tuple_(*key) < after if q.newest_first else tuple_(*key) > after)
+        order = tuple(c.desc() for c in key) if q.newest_first else key
         with self.sessions() as s:
             rows = list(s.scalars(stmt.order_by(*order).limit(q.limit + 1)))
         page = rows[:q.limit]

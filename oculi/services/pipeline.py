@@ -111,7 +111,8 @@ class AnalyzeHandler:
                 return []
             s.execute(delete(ImageLabel).where(ImageLabel.image_id == row.id))
             s.execute(delete(ImageFace).where(ImageFace.image_id == row.id))
-            s.add_all(ImageLabel(image_id=row.id, name=n, confidence=c) for n, c in labels.items())
+            s.add_all(ImageLabel(image_id=row.id, name=n, confidence=c, created_at=row.created_at)
+                      for n, c in labels.items())
             event_faces = []
             for face in result.get("faces", []):
                 m, b = face.get("match") or {}, face["box"]

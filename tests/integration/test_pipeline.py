@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 
-from tests.conftest import Server, data
+from tests.conftest import data
 from tests.integration.pipeline_client import image, s3_event, search, upload, wait_status
 
 OBAMA = "faces/face_recognition/examples/obama.jpg"
@@ -18,13 +17,6 @@ OBAMA2 = "faces/face_recognition/examples/obama2.jpg"
 BIDEN = "faces/face_recognition/examples/biden.jpg"
 TEXT = "text/pytesseract/test.png"
 
-
-@pytest.fixture(scope="module")
-def srv(pack, tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("pipeline"), workers=1,
-                    env={"OCULI_RETRY_BASE_SECONDS": "0.2", "OCULI_WEBHOOK_TIMEOUT": "2"})
-    yield server
-    server.stop()
 
 
 def test_upload_wait_gives_the_full_result_and_stores_it_beside_the_original(srv):

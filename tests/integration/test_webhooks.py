@@ -10,22 +10,14 @@ import time
 from importlib import resources
 
 import httpx
-import pytest
 import xmlschema
 
-from tests.conftest import Server, data
+from tests.conftest import data
 from tests.integration.pipeline_client import upload
 from tests.servers import Receiver, free_port, wait_for
 
 SECRET = "a-shared-secret-of-32-characters"
 
-
-@pytest.fixture(scope="module")
-def srv(pack, tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("webhooks"), workers=1,
-                    env={"OCULI_RETRY_BASE_SECONDS": "0.3", "OCULI_WEBHOOK_TIMEOUT": "2"})
-    yield server
-    server.stop()
 
 
 def subscribe(srv, url, events, fmt="json", **extra) -> dict:

@@ -99,13 +99,17 @@ class Image(Base):
 
 
 class ImageLabel(Base):
+    """One row per (image, label name). The image's upload time is copied here so that a label search walks
+    one index in the listing order, newest first, and stops at the page size."""
+
     __tablename__ = "image_labels"
-    __table_args__ = (Index("ix_image_labels_name", "name", "confidence", "image_id"),)
+    __table_args__ = (Index("ix_image_labels_name_time", "name", "created_at", "image_id", "confidence"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     image_id: Mapped[str] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(255))  # lower-cased
     confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)  # = images.created_at
 
 
 class ImageTag(Base):
