@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from oculi import metrics
 from oculi.api.errors import service_error_handler
-from oculi.api.routes import events, identify, images, jobs, webhooks
+from oculi.api.routes import events, faces, identify, images, jobs, webhooks
 from oculi.aws.dispatch import handle
 from oculi.aws.protocol import operation_from_target
 from oculi.config import Settings, get_settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyzer = services.analyzer
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    for module in (identify, images, jobs, webhooks, events):
+    for module in (identify, images, jobs, webhooks, events, faces):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]])
 
     @app.middleware("http")

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="REST uploads")
     access_keys: dict[str, str] = Field(default_factory=dict,
                                         description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
+    keep_face_crops: bool = Field(default=False, description="store a JPEG crop of each indexed face (privacy: "
+                                                             "off, only vectors and metadata are kept)")
     # -- pipeline --------------------------------------------------------------------------------
     object_store: str = Field(default="", description="file:///dir or s3://bucket; default: <data_dir>/objects")
     s3_endpoint_url: str | None = Field(default=None, description="MinIO, Ceph, moto...; None = AWS")

@@ -11,6 +11,7 @@ from oculi.config import Settings
 from oculi.queue import Queue
 from oculi.services.analysis import Analyzer
 from oculi.services.collections import CollectionService
+from oculi.services.face_crops import FaceCrops
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobService
 from oculi.services.pipeline import AnalyzeHandler
@@ -23,8 +24,9 @@ from oculi.storage.vectors import vector_index_for
 def collection_service(settings: Settings, analyzer: Analyzer, sessions: sessionmaker | None = None
                        ) -> CollectionService:
     sessions = sessions or session_factory(settings.db_url)
+    crops = FaceCrops(analyzer.store, settings.bucket) if settings.keep_face_crops else None
     return CollectionService(sessions, vector_index_for(sessions.kw["bind"]), analyzer.models,
-                             settings.face_tile_min_side)
+                             settings.face_tile_min_side, crops)
 
 
 @dataclass

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oculi.ml.base import Models
 from oculi.services.analysis import FACE_MODEL_VERSION
 from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.face_crops import FaceCrops
 from oculi.services.faces import Face, detect_faces, embed_face, quality_reasons, similarity
 from oculi.services.types import Box
 from oculi.storage.db.models import Collection, User
@@ -105,11 +106,13 @@ def stored(row: FaceRow) -> StoredFace:
 
 
 class CollectionService:
-    def __init__(self, sessions: sessionmaker, index: VectorIndex, models: Models, tile_min_side: int = 640):
+    def __init__(self, sessions: sessionmaker, index: VectorIndex, models: Models, tile_min_side: int = 640,
+                 crops: FaceCrops | None = None):
         self.sessions = sessions
         self.index = index
         self.models = models
         self.tile_min_side = tile_min_side
+        self.crops = crops  # None: only vectors and metadata are kept (the default)
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -159,6 +162,8 @@ class CollectionService:
             s.execute(delete(User).where(User.collection_pk == row.pk))
             s.delete(row)
         self.index.forget(row.pk)
+        if self.crops:
+            self.crops.remove_collection(row.pk)
 
     # -- faces ---------------------------------------------------------------------------------
 
@@ -197,6 +202,9 @@ class CollectionService:
             self.index.add(s, [(rec.face_id, face.embedding) for rec, face in result.indexed])
             s.execute(update(Collection).where(Collection.pk == col.pk)
                       .values(vectors_version=Collection.vectors_version + 1))
+        if self.crops:
+            for rec, face in result.indexed:
+                self.crops.save(col.pk, rec.face_id, rgb, face.box)
         return result
 
     def list_faces(self, scope: Scope, name: str, max_results: int | None = None, token: str | None = None,
@@ -234,6 +242,8 @@ class CollectionService:
                 s.execute(delete(FaceRow).where(FaceRow.face_id.in_(deleted)))
                 s.execute(update(Collection).where(Collection.pk == col.pk)
                           .values(vectors_version=Collection.vectors_version + 1))
+        if self.crops:
+            self.crops.remove(col.pk, deleted)
         return deleted, failed
 
     def delete_image_faces(self, scope: Scope, image_id: str) -> int:
@@ -241,15 +251,31 @@ class CollectionService:
         deleting an image for good, or clearing a half-finished run before it is repeated."""
         with self.sessions.begin() as s:
             cols = select(Collection.pk).where(Collection.account == scope.account, Collection.region == scope.region)
-            touched = set(s.scalars(select(FaceRow.collection_pk).where(FaceRow.image_id == image_id,
-                                                                        FaceRow.collection_pk.in_(cols))))
+            gone = s.execute(select(FaceRow.collection_pk, FaceRow.face_id).where(
+                FaceRow.image_id == image_id, FaceRow.collection_pk.in_(cols))).all()
+            touched = {pk for pk, _ in gone}
             if not touched:
                 return 0
-            n = s.execute(delete(FaceRow).where(FaceRow.image_id == image_id,
-                                                FaceRow.collection_pk.in_(touched))).rowcount
+            s.execute(delete(FaceRow).where(FaceRow.image_id == image_id, FaceRow.collection_pk.in_(touched)))
             s.execute(update(Collection).where(Collection.pk.in_(touched))
                       .values(vectors_version=Collection.vectors_version + 1))
-        return n
+        if self.crops:
+            for pk, face_id in gone:
+                self.crops.remove(pk, [face_id])
+        return len(gone)
+
+    def face_crop(self, scope: Scope, name: str, face_id: str) -> bytes:
+        """The kept JPEG crop of an indexed face (only with OCULI_KEEP_FACE_CROPS=true)."""
+        with self.sessions() as s:
+            col = self.get(s, scope, name)
+            if s.scalar(select(FaceRow.face_id).where(FaceRow.collection_pk == col.pk,
+                                                      FaceRow.face_id == face_id)) is None:
+                raise ResourceNotFound(f"face {face_id} is not in the collection {name}")
+        data = self.crops.get(col.pk, face_id) if self.crops else None
+        if data is None:
+            raise ResourceNotFound(f"no crop is kept for face {face_id} (OCULI_KEEP_FACE_CROPS is off, or it was "
+                                   "indexed while it was off)")
+        return data
 
     def face_row(self, session: Session, col: Collection, face_id: str) -> FaceRow:
         row = session.scalar(select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.face_id == face_id))
