@@ -55,13 +55,13 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(threads: int) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR="/tmp/oculi-bench-data")
+    env = dict(os.environ, OCULI_DATA_DIR="/tmp/oculi-bench-data", OCULI_THREADS=str(threads))
     proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "2",
-                             "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
+                             "--role", "api", "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -86,9 +86,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--out", default=str(ROOT / "bench/results/image_ops.json"))
+    ap.add_argument("--threads", type=int, default=2, help="intra-op threads per model session (OCULI_THREADS)")
     args = ap.parse_args()
 
-    analyzer = Analyzer(Settings())
+    analyzer = Analyzer(Settings(threads=args.threads))
     m = analyzer.models
     portrait, group, page = (analyzer.from_bytes(p.read_bytes()).rgb for p in (PORTRAIT, GROUP, PAGE))
     b_portrait, b_group, b_page = PORTRAIT.read_bytes(), GROUP.read_bytes(), PAGE.read_bytes()
@@ -106,7 +107,7 @@ def main() -> None:
     }
     raw = {name: timed(fn, args.repeat) for name, (fn, _) in ops.items()}
 
-    proc, url = start_server()
+    proc, url = start_server(args.threads)
     client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x", config=Config(max_pool_connections=4, read_timeout=300))
     try:
@@ -134,7 +135,7 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=30)
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "repeat": args.repeat, "operations": results, "worker_peak_rss_mib": rss}
+              "repeat": args.repeat, "threads": args.threads, "operations": results, "worker_peak_rss_mib": rss}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
     print(f"worker peak RSS (MiB): {[round(r) for r in rss]}\nwrote {args.out}")

@@ -16,6 +16,9 @@ from oculi.services.moderation import detect_moderation_labels
 from oculi.services.text import WordFilter, detect_text
 from oculi.services.types import Box
 
+LABEL_INPUT_SIDE = 320  # SSD 300x300; EfficientNet-Lite3 280 centre crop of 312
+MODERATION_INPUT_SIDE = 256  # 224x224
+
 
 class ImageOperations(api.RekognitionApi):
     def __init__(self, analyzer: Analyzer):
@@ -25,20 +28,22 @@ class ImageOperations(api.RekognitionApi):
     def models(self):
         return self.analyzer.models
 
-    def image(self, image: dict) -> DecodedImage:
+    def image(self, image: dict, at_least: int | None = None) -> DecodedImage:
+        """`at_least`: the most pixels a side the operation's models use (see imaging.decode)."""
         has_bytes, s3 = "Bytes" in image, image.get("S3Object")
         if has_bytes == bool(s3):
             raise InvalidParameter("Request has invalid parameters: give exactly one of Image.Bytes and "
                                    "Image.S3Object")
         if has_bytes:
-            return self.analyzer.from_bytes(image["Bytes"])
+            return self.analyzer.from_bytes(image["Bytes"], at_least=at_least)
         if not s3.get("Bucket") or not s3.get("Name"):
             raise InvalidParameter("Request has invalid parameters: S3Object needs Bucket and Name")
-        return self.analyzer.from_object(s3["Bucket"], s3["Name"])
+        return self.analyzer.from_object(s3["Bucket"], s3["Name"], at_least)
 
     def detect_labels(self, context: RequestContext, request: dict) -> dict:
-        img = self.image(request["Image"])
         features = set(request.get("Features") or ["GENERAL_LABELS"])
+        # the label models see 300-320 px; image properties (sharpness, colours) want every pixel
+        img = self.image(request["Image"], None if "IMAGE_PROPERTIES" in features else LABEL_INPUT_SIDE)
         settings = request.get("Settings") or {}
         general = settings.get("GeneralLabels") or {}
 
@@ -125,7 +130,7 @@ class ImageOperations(api.RekognitionApi):
         if request.get("ProjectVersion"):
             raise InvalidParameter("Request has invalid parameters: custom moderation adapters "
                                    "(ProjectVersion) are not supported by Oculi")
-        img = self.image(request["Image"])
+        img = self.image(request["Image"], MODERATION_INPUT_SIDE)
         labels = detect_moderation_labels(self.models, img.rgb, request.get("MinConfidence", 50.0))
         return {
             "ModerationLabels": [{"Confidence": m.confidence, "Name": m.name, "ParentName": m.parent,

@@ -22,12 +22,12 @@ class Analyzer:
         self.models = Models(ModelPack(settings.home), settings.threads)
         self.store = store or blob_store_for(settings.store_url, settings.s3_endpoint_url)
 
-    def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS,
-                   max_bytes: int = imaging.MAX_BYTES) -> imaging.DecodedImage:
+    def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS, max_bytes: int = imaging.MAX_BYTES,
+                   at_least: int | None = None) -> imaging.DecodedImage:
         return imaging.decode(data, max_bytes=max_bytes, formats=formats,
-                              max_pixels=self.settings.max_image_pixels)
+                              max_pixels=self.settings.max_image_pixels, at_least=at_least)
 
-    def from_object(self, bucket: str, key: str) -> imaging.DecodedImage:
+    def from_object(self, bucket: str, key: str, at_least: int | None = None) -> imaging.DecodedImage:
         """Rekognition's Image.S3Object, read from the configured object store."""
         if not valid_key(bucket, key):
             raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
@@ -42,4 +42,4 @@ class Analyzer:
             data = self.store.get(bucket, key)
         except BlobNotFound:
             raise InvalidS3Object(f"Unable to get object s3://{bucket}/{key}") from None
-        return self.from_bytes(data, max_bytes=imaging.MAX_S3_BYTES)
+        return self.from_bytes(data, max_bytes=imaging.MAX_S3_BYTES, at_least=at_least)
