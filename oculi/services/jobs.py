@@ -66,11 +66,17 @@ class JobRun:
     attempt: int
 
     def finish(self, session: Session) -> None:
-        done = session.execute(update(JobRow).where(JobRow.id == self.id, JobRow.attempts == self.attempt,
-                                                    JobRow.state == "running")
-                               .values(state="done", lease_until=None, updated_at=time.time()))
-        if done.rowcount != 1:
+        if not self.settle(session, state="done", lease_until=None):
             raise Fenced(f"job {self.id} attempt {self.attempt} was superseded")
+
+    def settle(self, session: Session, **values) -> bool:
+        """Update the job only while it is still running under this attempt (the fence); False otherwise."""
+        return session.execute(running(self.id, self.attempt).values(updated_at=time.time(), **values)).rowcount == 1
+
+
+def running(job_id: str, attempt: int):
+    """UPDATE jobs ... WHERE it is still running under this attempt."""
+    return update(JobRow).where(JobRow.id == job_id, JobRow.attempts == attempt, JobRow.state == "running")
 
 
 class JobService:
@@ -181,21 +187,16 @@ class JobService:
 
     def _again(self, run: JobRun, handler: Handler, error: str, delay: float) -> str:
         with self.sessions.begin() as s:
-            n = s.execute(update(JobRow).where(JobRow.id == run.id, JobRow.attempts == run.attempt,
-                                               JobRow.state == "running")
-                          .values(state="queued", lease_until=None, last_error=error, updated_at=time.time(),
-                                  not_before=time.time() + delay)).rowcount
-        if n:
+            requeued = run.settle(s, state="queued", lease_until=None, last_error=error,
+                                  not_before=time.time() + delay)
+        if requeued:
             self.queue.enqueue(run.id, delay)
         return "retried"
 
     def _fail(self, run: JobRun, handler: Handler, error: str) -> None:
         with self.sessions.begin() as s:
-            n = s.execute(update(JobRow).where(JobRow.id == run.id, JobRow.attempts == run.attempt,
-                                               JobRow.state == "running")
-                          .values(state="failed", lease_until=None, last_error=error,
-                                  updated_at=time.time())).rowcount
-        if n:
+            failed = run.settle(s, state="failed", lease_until=None, last_error=error)
+        if failed:
             metrics.TASK_FAILURES.labels(run.kind).inc()
             LOG.error("job failed for good: %s", error)
             handler.failed(run, error)
@@ -211,8 +212,7 @@ class JobService:
         until = time.time() + self.settings.job_lease_seconds
         with self.sessions.begin() as s:
             for job_id, attempt in mine.items():
-                s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.attempts == attempt,
-                                               JobRow.state == "running").values(lease_until=until))
+                s.execute(running(job_id, attempt).values(lease_until=until))
 
     def reap(self) -> list[str]:
         """Re-queue the jobs whose worker stopped renewing the lease (it died); returns their ids."""

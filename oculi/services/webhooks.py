@@ -190,7 +190,7 @@ class WebhookService:
         metrics.WEBHOOK_DELIVERIES.labels("delivered" if ok else "error").inc()
         if ok:
             return []
-        delay = min(self.settings.retry_base_seconds * 2 ** (number - 1), self.settings.retry_max_seconds)
+        delay = self.jobs.backoff(number)
         if time.time() + delay > row.deadline:
             raise PermanentFailure(f"{error}; gave up after {number} attempts (retry window over)")
         raise RetryLater(error, delay)
