@@ -72,7 +72,7 @@ def load(sessions, vectors: np.ndarray, postgres: bool) -> tuple[Collection, lis
                 batch.append(row)
             s.execute(stmt, batch)
         if postgres:
-            s.execute(text("SET maintenance_work_mem = '1GB'"))
+            s.execute(text("SET maintenance_work_mem = '8GB'"))  # the 1M graph must fit in memory to build fast
             s.execute(text("SET max_parallel_maintenance_workers = 2"))
             s.execute(text(HNSW_INDEX_SQL.format(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION)))
             s.execute(text("ANALYZE faces"))

@@ -6,8 +6,6 @@ Revises: 0001
 
 from alembic import op
 
-from oculi.storage.vectors.pgvector import HNSW_EF_CONSTRUCTION, HNSW_INDEX_SQL, HNSW_M
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -20,7 +18,8 @@ def upgrade() -> None:
     op.execute("CREATE EXTENSION IF NOT EXISTS vector")
     op.execute("ALTER TABLE faces ADD COLUMN vec vector(128)")
     # dlib's embedding is compared by Euclidean distance: L2 operator class
-    op.execute(HNSW_INDEX_SQL.format(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION))
+    op.execute("CREATE INDEX ix_faces_vec_hnsw ON faces USING hnsw (vec vector_l2_ops) "
+               "WITH (m = 16, ef_construction = 64)")  # rebuilt denser by 0004
 
 
 def downgrade() -> None:
