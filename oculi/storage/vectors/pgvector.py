@@ -15,9 +15,10 @@ HNSW_INDEX_SQL = ("CREATE INDEX ix_faces_vec_hnsw ON faces USING hnsw (vec vecto
                   "WITH (m = {m}, ef_construction = {ef_construction})")
 HNSW_M = 24
 HNSW_EF_CONSTRUCTION = 128
-# HNSW candidate list; raised to k when more are asked. Measured recall@1 at 1M identity-structured vectors
-# (bench/face_search.py, m=16, ef_construction=64): 0.845 at 200 (15 ms), 0.915 at 400 (24 ms), 0.975 at 1000.
-EF_SEARCH_MIN = 400
+# HNSW candidate list; raised to k when more are asked. Measured recall@1 / p50 at 1M identity-structured
+# vectors (bench/face_search.py, 2 cores, m=24, ef_construction=128): 0.985 / 43 ms at 400, 0.985 / 71 ms at
+# 600, 0.995 / 80 ms at 800, 1.0 / 89 ms at 1000. (m=16/64 reached only 0.975 at 1000.)
+EF_SEARCH_MIN = 800
 
 
 def _literal(v: np.ndarray) -> str:
