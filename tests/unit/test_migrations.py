@@ -34,3 +34,16 @@ def test_downgrade_to_base_and_up_again(tmp_path):
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     migrate(engine)
     assert {"images", "jobs", "webhooks", "faces"} <= set(inspect(engine).get_table_names())
+
+
+def test_processes_starting_together_on_a_fresh_database(tmp_path):
+    """API and queue workers migrate the same new SQLite file at the same moment: every one must start."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from oculi.storage.db.session import make_engine, migrate; "
+            "migrate(make_engine(sys.argv[1]))")
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    procs = [subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE) for _ in range(4)]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
