@@ -174,10 +174,9 @@ def cmd_analyze(args) -> int:
     return 0
 
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
-
-
 def _photos(paths: list[str]) -> list[Path]:
+    from oculi.services.imaging import IMAGE_SUFFIXES
+
     out = []
     for p in map(Path, paths):
         if p.is_dir():

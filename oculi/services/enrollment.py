@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from oculi.services.collections import CollectionService, ResourceExists, Scope
+from oculi.services.collections import CollectionService, ResourceExists, Scope, StoredFace
 from oculi.services.errors import ServiceError
 from oculi.services.users import Conflict, UserService
 
@@ -25,23 +25,35 @@ class EnrollResult:
 Photo = tuple[str, Callable[[], np.ndarray]]  # (label, loader of the RGB array)
 
 
+def ensure_collection(svc: CollectionService, scope: Scope, collection: str) -> None:
+    with contextlib.suppress(ResourceExists):
+        svc.create(scope, collection)
+
+
+def index_largest(svc: CollectionService, scope: Scope, collection: str, rgb: np.ndarray, external_image_id: str,
+                  image_id: str | None = None) -> tuple[StoredFace | None, str]:
+    """Index the largest acceptable face of one photo: (the stored face, "") or (None, why not)."""
+    indexed = svc.index_faces(scope, collection, rgb, external_image_id=external_image_id, max_faces=1,
+                              image_id=image_id)
+    if indexed.indexed:
+        return indexed.indexed[0][0], ""
+    return None, ", ".join(r for reasons, _ in indexed.unindexed for r in reasons) or "no face found"
+
+
 def enroll(svc: CollectionService, scope: Scope, collection: str, photos: Iterable[Photo],
            name: str | None = None) -> EnrollResult:
     """`photos` yields (label, loader); the label is the ExternalImageId unless a name is given."""
-    with contextlib.suppress(ResourceExists):
-        svc.create(scope, collection)
+    ensure_collection(svc, scope, collection)
     result = EnrollResult(user_id=name)
     for label, load in photos:
         try:
-            indexed = svc.index_faces(scope, collection, load(), external_image_id=name or label, max_faces=1)
+            face, why = index_largest(svc, scope, collection, load(), name or label)
         except ServiceError as exc:
-            result.skipped.append((label, str(exc)))
-            continue
-        if not indexed.indexed:
-            why = ", ".join(r for reasons, _ in indexed.unindexed for r in reasons) or "no face found"
+            face, why = None, str(exc)
+        if face is None:
             result.skipped.append((label, why))
-            continue
-        result.face_ids.append(indexed.indexed[0][0].face_id)
+        else:
+            result.face_ids.append(face.face_id)
     if name and result.face_ids:
         users = UserService(svc)
         with contextlib.suppress(Conflict):  # more photos of someone already enrolled

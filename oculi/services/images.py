@@ -23,7 +23,6 @@ from oculi.services.report import check_features
 from oculi.storage.blobs import BlobNotFound, BlobStore
 from oculi.storage.db.models import Image, ImageFace, ImageLabel, ImageTag
 
-SOURCES = ("upload", "s3_event", "watch")
 DEFAULT_FEATURES = ["labels", "faces", "text", "moderation"]
 
 

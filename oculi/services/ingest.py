@@ -7,7 +7,6 @@ Objects under the employees prefix are also enrolled into the employees collecti
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,10 +15,9 @@ from urllib.parse import unquote_plus
 
 from oculi.services.errors import InvalidParameter, ServiceError
 from oculi.services.images import DEFAULT_FEATURES, ImageService, Upload
+from oculi.services.imaging import IMAGE_SUFFIXES
 from oculi.storage.blobs import BlobNotFound
 
-LOG = logging.getLogger(__name__)
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 EVENT_NAMESPACE = uuid.UUID("5d0c8f5e-57d2-4c49-9a7e-6f0f6d3c0a11")
 
 

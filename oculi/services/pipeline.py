@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
@@ -13,7 +12,7 @@ from oculi import metrics
 from oculi.logs import bind
 from oculi.services import events, imaging, report
 from oculi.services.analysis import Analyzer
-from oculi.services.collections import ResourceExists
+from oculi.services.enrollment import ensure_collection, index_largest
 from oculi.services.identify import OUTSIDER, match_faces
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobRun, PermanentFailure
@@ -86,13 +85,10 @@ class AnalyzeHandler:
         name = self.analyzer.settings.employees_collection
         svc, scope = self.collections, self.images.scope
         svc.delete_image_faces(scope, row.id)
-        with contextlib.suppress(ResourceExists):
-            svc.create(scope, name)
-        indexed = svc.index_faces(scope, name, rgb, external_image_id=row.enroll_as, max_faces=1, image_id=row.id)
-        if not indexed.indexed:
-            why = ", ".join(r for reasons, _ in indexed.unindexed for r in reasons) or "no face found"
+        ensure_collection(svc, scope, name)
+        stored, why = index_largest(svc, scope, name, rgb, row.enroll_as, image_id=row.id)
+        if stored is None:
             return {"collection": name, "external_image_id": row.enroll_as, "face_id": None, "reason": why}
-        stored, _ = indexed.indexed[0]
         return {"collection": name, "external_image_id": row.enroll_as, "face_id": stored.face_id,
                 "box": vars(stored.box)}
 
