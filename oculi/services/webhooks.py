@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oculi import metrics
 from oculi.config import Settings
 from oculi.services.errors import InvalidParameter, ServiceError
-from oculi.services.events import EVENT_TYPES, render
+from oculi.services.events import CONTENT_TYPES, EVENT_TYPES, render
 from oculi.services.jobs import JobRun, JobService, PermanentFailure, RetryLater
 from oculi.storage.db.models import Delivery, DeliveryAttempt, Webhook
 
@@ -83,7 +83,7 @@ class WebhookService:
         unknown = set(events) - set(EVENT_TYPES) - {"*"}
         if unknown or not events:
             raise InvalidParameter(f"unknown events {sorted(unknown)}; choose from {', '.join(EVENT_TYPES)} or *")
-        if fmt not in ("json", "xml"):
+        if fmt not in CONTENT_TYPES:
             raise InvalidParameter("format must be json or xml")
         row = Webhook(id=str(uuid.uuid4()), url=url, events=json.dumps(sorted(set(events))), format=fmt,
                       secret=secret or secrets.token_hex(32), created_at=time.time(),
@@ -123,7 +123,7 @@ class WebhookService:
                 wanted = json.loads(hook.events)
                 if evt["type"] not in wanted and "*" not in wanted:
                     continue
-                body, _ = render(evt, hook.format)
+                body = render(evt, hook.format)
                 delivery = Delivery(id=str(uuid.uuid4()), webhook_id=hook.id, event_id=evt["id"], event=evt["type"],
                                     body=body, state="pending", attempts=0, created_at=now,
                                     deadline=now + hook.retry_for_seconds)
@@ -166,8 +166,7 @@ class WebhookService:
             return []
         number = row.attempts + 1
         timestamp = int(time.time())
-        content_type = "application/xml" if hook.format == "xml" else "application/json"
-        headers = {"Content-Type": content_type, SIGNATURE_HEADER: sign(hook.secret, row.body, timestamp),
+        headers = {"Content-Type": CONTENT_TYPES[hook.format], SIGNATURE_HEADER: sign(hook.secret, row.body, timestamp),
                    "X-Oculi-Timestamp": str(timestamp), "X-Oculi-Event": row.event, "X-Oculi-Delivery": row.id,
                    "User-Agent": "Oculi-Webhooks/1"}
         started = time.perf_counter()
