@@ -81,11 +81,13 @@ def test_worker_killed_mid_task_is_rerun_and_stores_once(stack):
         r = httpx.post(f"{srv.url}/v1/events/s3", json=s3_event("oculi-scale", "employees/ann lee.jpg"))
         image_id = r.json()["data"][0]["image_id"]
         assert r.json()["data"][0]["status"] == "queued"
-        wait_for(lambda: job_of(srv, image_id, "running"), 60, "the job to start", every=0.02)
+        # the image turns "running" just after its job is claimed, before the models load
+        wait_for(lambda: image(srv.url, image_id)["status"] == "running", 60, "the job to start", every=0.02)
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
-    assert image(srv.url, image_id)["status"] == "running"  # nobody will finish it: its worker is dead
+    assert job_of(srv, image_id, "running")  # nobody will finish it: its worker is dead
+    assert image(srv.url, image_id)["status"] == "running"
     second = srv.worker()
     try:
         done = wait_status(srv.url, image_id, timeout=120)
