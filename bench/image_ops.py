@@ -1,10 +1,12 @@
 """Benchmark the Rekognition image operations: full HTTP request vs the raw model calls, same machine, same run.
 
-Usage: python bench/image_ops.py [--repeat 15] [--out bench/results/image_ops.json]
+Usage: python bench/image_ops.py [--repeat 15] [--threads 2] [--embedding-processes N] [--out FILE]
 
-For each operation: p50/p95 of the whole boto3 request against a live `oculi serve --workers 2`, p50/p95 of
-the model calls alone in this process on the already-decoded image, and their ratio; images/s with 1 and 2
-concurrent clients; peak RSS (VmHWM) of each server worker with the whole pack loaded.
+For each operation: p50/p95 of the whole boto3 request against a live `oculi serve --workers 2`; p50/p95 of
+the model calls alone in this process, on the pixel array the service hands its models (same decode scale),
+and their ratio; the same with the image decode counted as part of the raw call (what a script calling the
+models on that file does); images/s with 1 and 2 concurrent clients, and how many cores the server's process
+tree kept busy meanwhile (CPU seconds / wall seconds); peak RSS (VmHWM) of each server process.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ DATA = Path(os.environ.get("OCULI_SHARED_DATA", ROOT.parent / "shared" / "data")
 sys.path.insert(0, str(ROOT))
 
 from oculi.config import Settings  # noqa: E402
+from oculi.operations.images import LABEL_INPUT_SIDE, MODERATION_INPUT_SIDE  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import compare_faces, detect_faces  # noqa: E402
 from oculi.services.labels import detect_labels  # noqa: E402
@@ -55,11 +58,12 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
-def start_server(threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(threads: int, embedding_processes: int) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR="/tmp/oculi-bench-data", OCULI_THREADS=str(threads))
+    env = dict(os.environ, OCULI_DATA_DIR="/tmp/oculi-bench-data", OCULI_THREADS=str(threads),
+               OCULI_EMBEDDING_PROCESSES=str(embedding_processes))
     proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "2",
                              "--role", "api", "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -72,13 +76,33 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start")
 
 
-def worker_peak_rss_mib(proc: subprocess.Popen) -> list[float]:
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    out = []
-    for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                out.append(int(line.split()[1]) / 1024)
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its descendants (uvicorn workers, their embedding processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").iterdir():
+            todo += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the whole process tree."""
+    total = 0
+    for p in process_tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mib(proc: subprocess.Popen) -> dict[str, float]:
+    out = {}
+    for pid in process_tree(proc.pid):
+        status = Path(f"/proc/{pid}/status").read_text()
+        name = " ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0")[1:4])
+        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        out[f"{pid} {name}"] = hwm / 1024
     return out
 
 
@@ -87,58 +111,75 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--out", default=str(ROOT / "bench/results/image_ops.json"))
     ap.add_argument("--threads", type=int, default=2, help="intra-op threads per model session (OCULI_THREADS)")
+    ap.add_argument("--embedding-processes", type=int, default=Settings().embedding_processes,
+                    help="dlib embedding worker processes (OCULI_EMBEDDING_PROCESSES; 0 = in the request's process)")
     args = ap.parse_args()
 
-    analyzer = Analyzer(Settings(threads=args.threads))
+    analyzer = Analyzer(Settings(threads=args.threads, embedding_processes=args.embedding_processes))
     m = analyzer.models
-    portrait, group, page = (analyzer.from_bytes(p.read_bytes()).rgb for p in (PORTRAIT, GROUP, PAGE))
     b_portrait, b_group, b_page = PORTRAIT.read_bytes(), GROUP.read_bytes(), PAGE.read_bytes()
 
-    ops = {
-        "DetectLabels": (lambda: detect_labels(m, portrait),
+    def px(data: bytes, at_least: int | None = None):
+        """The array the service hands its models: the same decoder, at the same DCT scale."""
+        return analyzer.from_bytes(data, at_least=at_least).rgb
+
+    ops = {  # name: (models on the pixel array, the same with a decode first, the request)
+        "DetectLabels": (lambda rgb: detect_labels(m, rgb), lambda: [px(b_portrait, LABEL_INPUT_SIDE)],
                          lambda c: c.detect_labels(Image={"Bytes": b_portrait})),
-        "DetectFaces(ALL)": (lambda: detect_faces(m, group, attributes=True),
+        "DetectFaces(ALL)": (lambda rgb: detect_faces(m, rgb, attributes=True), lambda: [px(b_group)],
                              lambda c: c.detect_faces(Image={"Bytes": b_group}, Attributes=["ALL"])),
-        "CompareFaces": (lambda: compare_faces(m, portrait, group),
+        "CompareFaces": (lambda a, b: compare_faces(m, a, b), lambda: [px(b_portrait), px(b_group)],
                          lambda c: c.compare_faces(SourceImage={"Bytes": b_portrait}, TargetImage={"Bytes": b_group})),
-        "DetectText": (lambda: detect_text(m, page), lambda c: c.detect_text(Image={"Bytes": b_page})),
-        "DetectModerationLabels": (lambda: detect_moderation_labels(m, portrait),
+        "DetectText": (lambda rgb: detect_text(m, rgb), lambda: [px(b_page)],
+                       lambda c: c.detect_text(Image={"Bytes": b_page})),
+        "DetectModerationLabels": (lambda rgb: detect_moderation_labels(m, rgb),
+                                   lambda: [px(b_portrait, MODERATION_INPUT_SIDE)],
                                    lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
     }
-    raw = {name: timed(fn, args.repeat) for name, (fn, _) in ops.items()}
+    raw, raw_decode = {}, {}
+    for name, (models_on, decoded, _) in ops.items():
+        arrays = decoded()
+        raw[name] = timed(lambda models_on=models_on, arrays=arrays: models_on(*arrays), args.repeat)
+        raw_decode[name] = timed(lambda models_on=models_on, decoded=decoded: models_on(*decoded()), args.repeat)
 
-    proc, url = start_server(args.threads)
+    proc, url = start_server(args.threads, args.embedding_processes)
     client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x", config=Config(max_pool_connections=4, read_timeout=300))
     try:
-        for _, call in ops.values():  # load every model in both workers
+        for *_, call in ops.values():  # load every model in both workers
             for _ in range(4):
                 call(client)
         results = {}
-        for name, (_, call) in ops.items():
+        for name, (*_, call) in ops.items():
             req = timed(lambda call=call: call(client), args.repeat)
-            entry = {"request": percentiles(req), "raw_model": percentiles(raw[name])}
+            entry = {"request": percentiles(req), "raw_model": percentiles(raw[name]),
+                     "raw_decode_and_model": percentiles(raw_decode[name])}
             entry["ratio_p50"] = entry["request"]["p50_ms"] / entry["raw_model"]["p50_ms"]
+            entry["ratio_p50_with_decode"] = entry["request"]["p50_ms"] / entry["raw_decode_and_model"]["p50_ms"]
             for clients in (1, 2):
                 n = args.repeat * clients
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), cpu_seconds(proc.pid)
                 with ThreadPoolExecutor(clients) as pool:
                     list(pool.map(lambda _, call=call: call(client), range(n)))
-                entry[f"images_per_s_{clients}_clients"] = n / (time.perf_counter() - t)
+                wall = time.perf_counter() - t
+                entry[f"images_per_s_{clients}_clients"] = n / wall
+                entry[f"cores_busy_{clients}_clients"] = (cpu_seconds(proc.pid) - cpu) / wall
             results[name] = entry
             print(f"{name:24s} request p50 {entry['request']['p50_ms']:7.1f} ms  raw p50 "
-                  f"{entry['raw_model']['p50_ms']:7.1f} ms  ratio {entry['ratio_p50']:.2f}  "
-                  f"1 client {entry['images_per_s_1_clients']:.2f}/s  "
-                  f"2 clients {entry['images_per_s_2_clients']:.2f}/s")
-        rss = worker_peak_rss_mib(proc)
+                  f"{entry['raw_model']['p50_ms']:7.1f} ms  ratio {entry['ratio_p50']:.2f} "
+                  f"({entry['ratio_p50_with_decode']:.2f} with decode)  "
+                  f"1 client {entry['images_per_s_1_clients']:.2f}/s ({entry['cores_busy_1_clients']:.2f} cores)  "
+                  f"2 clients {entry['images_per_s_2_clients']:.2f}/s ({entry['cores_busy_2_clients']:.2f} cores)")
+        rss = peak_rss_mib(proc)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "repeat": args.repeat, "threads": args.threads, "operations": results, "worker_peak_rss_mib": rss}
+              "repeat": args.repeat, "threads": args.threads, "embedding_processes": args.embedding_processes,
+              "operations": results, "peak_rss_mib": rss}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
-    print(f"worker peak RSS (MiB): {[round(r) for r in rss]}\nwrote {args.out}")
+    print("peak RSS (MiB):", {k: round(v) for k, v in rss.items()}, f"\nwrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int = Field(default=0, description="uvicorn worker processes; 0 = one per core")
     threads: int = Field(default=2, ge=1, description="intra-op threads per model session")
+    embedding_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0,
+                                     description="worker processes of the dlib face embedding, which holds "
+                                                 "the GIL (0: run it in the request's process)")
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
     face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
     database_url: str | None = Field(default=None, description="default: sqlite:///<data_dir>/oculi.db")

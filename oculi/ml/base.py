@@ -24,9 +24,10 @@ class Task:
         if "name" in cls.__dict__:
             Task.registry[cls.name] = cls
 
-    def __init__(self, pack: ModelPack, threads: int = 2):
+    def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0):
         self.pack = pack
         self.threads = threads
+        self.processes = processes  # worker processes, for runtimes that hold the GIL (0: in this process)
         self.lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._loaded = False
@@ -54,9 +55,10 @@ class Task:
 class Models:
     """The per-process set of task instances, created on first use and shared by all requests."""
 
-    def __init__(self, pack: ModelPack, threads: int = 2):
+    def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0):
         self.pack = pack
         self.threads = threads
+        self.processes = processes
         self._tasks: dict[str, Task] = {}
         self._lock = threading.Lock()
 
@@ -68,6 +70,6 @@ class Models:
                 if task is None:
                     import oculi.ml.tasks  # noqa: F401  (registers the task classes)
 
-                    task = Task.registry[name](self.pack, self.threads)
+                    task = Task.registry[name](self.pack, self.threads, self.processes)
                     self._tasks[name] = task
         return task.load()

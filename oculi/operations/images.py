@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from oculi.aws import api
 from oculi.aws.errors import RequestContext
 from oculi.operations.shapes import box_out, colours_out, compared_face_out, face_detail_out, point_out
@@ -23,6 +25,7 @@ MODERATION_INPUT_SIDE = 256  # 224x224
 class ImageOperations(api.RekognitionApi):
     def __init__(self, analyzer: Analyzer):
         self.analyzer = analyzer
+        self._decoder = ThreadPoolExecutor(2, thread_name_prefix="decode")  # Pillow lets go of the GIL
 
     @property
     def models(self):
@@ -92,8 +95,13 @@ class ImageOperations(api.RekognitionApi):
         return {"FaceDetails": [face_detail_out(f, wanted) for f in faces]}
 
     def compare_faces(self, context: RequestContext, request: dict) -> dict:
-        src = self.image(request["SourceImage"])
-        tgt = self.image(request["TargetImage"])
+        source = self._decoder.submit(self.image, request["SourceImage"])  # both images decode at once
+        try:
+            tgt = self.image(request["TargetImage"])
+        except Exception:
+            source.result()  # a bad source image is the error to report first
+            raise
+        src = source.result()
         result = face_service.compare_faces(self.models, src.rgb, tgt.rgb, request.get("SimilarityThreshold", 80.0),
                                             request.get("QualityFilter", "NONE"))
         return {

@@ -23,7 +23,7 @@ from oculi.ml.base import Models
 from oculi.services.analysis import FACE_MODEL_VERSION
 from oculi.services.errors import InvalidParameter, ServiceError
 from oculi.services.face_crops import FaceCrops
-from oculi.services.faces import Face, detect_faces, embed_face, quality_reasons, similarity
+from oculi.services.faces import Face, detect_faces, embed_face, embed_faces, quality_reasons, similarity
 from oculi.services.types import Box
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
@@ -187,8 +187,7 @@ class CollectionService:
             keep = keep[:max_faces]
         if not keep:
             return result
-        for face in keep:  # only the faces that will be stored are embedded
-            embed_face(self.models, rgb, face)
+        embed_faces(self.models, rgb, keep)  # only the faces that will be stored are embedded
         image_id, now = image_id or str(uuid.uuid4()), time.time()
         with self.sessions.begin() as s:
             col = self.get(s, scope, name)

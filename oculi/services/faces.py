@@ -17,6 +17,7 @@ How each field is made (nothing is invented; attributes without a model are not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,7 +116,7 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
                  max_faces: int = 100, tile_min_side: int = 640) -> list[Face]:
     h, w = rgb.shape[:2]
     boxes = models.get("face_detection").predict(rgb, tile_min_side=tile_min_side, max_faces=max_faces)
-    faces = []
+    faces, pending = [], []
     for fb in boxes:
         x0, y0, x1, y1 = fb.box
         mesh = models.get("face_mesh").predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
@@ -131,23 +132,40 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
                     q.brightness, q.sharpness, fb.box)
         if attributes or embed:
             shape = models.get("face_alignment").predict(rgb, fb.box)
-            if embed:
-                embed_face(models, rgb, face, shape)
+            if embed:  # runs in the embedding workers while this loop goes on
+                pending.append(start_embeddings(models, rgb, [face], [shape]))
             if attributes:
                 face.attributes = _attributes(models, rgb, fb.box, shape, pts)
         faces.append(face)
+    for finish in pending:
+        finish()
     return faces
 
 
-def embed_face(models: Models, rgb: np.ndarray, face: Face, shape=None) -> Face:
-    """Compute the embedding of one detected face (when only some faces of an image need one); `shape` is its
-    dlib 5-point alignment when the caller already has it."""
-    if face.embedding is None:
-        if shape is None:
-            shape = models.get("face_alignment").predict(rgb, face.pixel_box)
-        face.embedding = models.get("face_embedding").predict(rgb, shape)
-    return face
+def start_embeddings(models: Models, rgb: np.ndarray, faces: list[Face], shapes: list | None = None
+                     ) -> Callable[[], list[Face]]:
+    """Start embedding the faces that have no embedding yet; the returned call waits and sets `face.embedding`.
+    With embedding worker processes the faces run in parallel, and beside whatever the caller does meanwhile.
+    `shapes`: their dlib 5-point alignments when the caller already has them."""
+    embedder, aligner = models.get("face_embedding"), models.get("face_alignment")
+    started = [(face, embedder.submit(rgb, shapes[i] if shapes else aligner.predict(rgb, face.pixel_box)))
+               for i, face in enumerate(faces) if face.embedding is None]
 
+    def finish() -> list[Face]:
+        for face, result in started:
+            face.embedding = result()
+        return faces
+
+    return finish
+
+
+def embed_faces(models: Models, rgb: np.ndarray, faces: list[Face]) -> list[Face]:
+    """Embed the faces that have no embedding yet (in parallel when the embedder has worker processes)."""
+    return start_embeddings(models, rgb, faces)()
+
+
+def embed_face(models: Models, rgb: np.ndarray, face: Face) -> Face:
+    return embed_faces(models, rgb, [face])[0]
 
 def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
     ag = models.get("age_gender").predict(rgb, shape)
@@ -199,8 +217,10 @@ def compare_faces(models: Models, source: np.ndarray, target: np.ndarray, thresh
     src_faces = quality_filter(detect_faces(models, source), quality_level)
     if not src_faces:
         raise InvalidParameter("Request has invalid parameters: no face was detected in the source image")
-    src = embed_face(models, source, max(src_faces, key=lambda f: f.box.area))
+    src = max(src_faces, key=lambda f: f.box.area)
+    source_embedded = start_embeddings(models, source, [src])  # beside the target's detection
     targets = quality_filter(detect_faces(models, target, embed=True), quality_level)
+    source_embedded()
     targets = sorted(targets, key=lambda f: -f.box.area)[:100]
     matches, unmatched = [], []
     for face in targets:

@@ -12,7 +12,7 @@ import numpy as np
 
 from oculi.services.collections import CollectionService, Scope, stored
 from oculi.services.errors import InvalidParameter
-from oculi.services.faces import Face, detect_faces, embed_face
+from oculi.services.faces import Face, detect_faces, embed_faces
 from oculi.services.types import Box
 
 OUTSIDER = "outsider"
@@ -52,8 +52,8 @@ def match_faces(svc: CollectionService, scope: Scope, rgb: np.ndarray, faces: li
     out = []
     with svc.sessions() as s:
         cols = [svc.get(s, scope, name) for name in collections]
+        embed_faces(svc.models, rgb, faces)
         for face in faces:
-            embed_face(svc.models, rgb, face)
             result = Identification(face.box, face.confidence, OUTSIDER, None, None, None, None, None)
             for col in cols:
                 hits = svc.nearest(s, col, face.embedding, 1, threshold)

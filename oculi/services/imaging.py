@@ -16,6 +16,7 @@ ALL_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "BMP", "TIFF", "GIF"})
 MAX_BYTES = 5 * 1024 * 1024
 MAX_S3_BYTES = 15 * 1024 * 1024
 MIN_SIDE = 80
+ORIENTATION = 0x0112  # EXIF tag
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"})  # ALL_FORMATS
 
 
@@ -88,7 +89,10 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] =
             img.draft("RGB", (at_least, at_least))
         img.load()
         fmt = img.format
-        img = ImageOps.exif_transpose(img)
-        return DecodedImage(np.ascontiguousarray(np.asarray(img.convert("RGB"), dtype=np.uint8)), fmt)
+        if img.getexif().get(ORIENTATION, 1) != 1:  # each step copies every pixel: only when it changes them
+            img = ImageOps.exif_transpose(img)
+        if img.mode != "RGB":
+            img = img.convert("RGB")
+        return DecodedImage(np.ascontiguousarray(np.asarray(img, dtype=np.uint8)), fmt)
 
     return _guarded(read)

@@ -103,3 +103,23 @@ def test_landmarks_sit_inside_the_face_in_order(models):
     assert lm["eyeLeft"].y < lm["nose"].y < lm["mouthLeft"].y < lm["chinBottom"].y
     roll, yaw, pitch = face.pose
     assert abs(roll) < 10 and abs(yaw) < 20 and abs(pitch) < 25
+
+
+def test_embedding_workers_give_the_in_process_vector_and_outlive_a_killed_worker(models, pack):
+    """The session's models embed in worker processes (dlib holds the GIL); the vectors must be dlib's own,
+    and a worker killed -9 must cost nothing but a retry on a fresh pool."""
+    import os
+    import signal
+
+    from oculi.ml.base import Models
+
+    group = load_rgb(data("faces/face_recognition/examples/knn_examples/test/obama_and_biden.jpg"))
+    embedder = models.get("face_embedding")
+    assert embedder.pool is not None and embedder.pool.processes >= 1
+    pooled = [f.embedding for f in detect_faces(models, group, embed=True)]
+    local = [f.embedding for f in detect_faces(Models(pack, processes=0), group, embed=True)]
+    assert len(pooled) == len(local) >= 2
+    assert all(np.array_equal(a, b) for a, b in zip(pooled, local, strict=True))
+    os.kill(embedder.pool.pids()[0], signal.SIGKILL)
+    again = [f.embedding for f in detect_faces(models, group, embed=True)]
+    assert all(np.array_equal(a, b) for a, b in zip(again, local, strict=True))

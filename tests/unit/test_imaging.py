@@ -81,3 +81,13 @@ def test_exif_orientation_is_applied():
     out = imaging.decode(encode(img, "JPEG", exif=exif.tobytes(), quality=95))
     assert out.rgb.shape[:2] == (200, 100)  # portrait after orientation
     assert out.rgb[5, 95, 0] > 200 and out.rgb[5, 95, 1] < 80  # mark now top-right
+
+
+@pytest.mark.parametrize(("mode", "fmt"), [("L", "JPEG"), ("CMYK", "JPEG"), ("P", "PNG"), ("RGBA", "PNG"),
+                                           ("LA", "PNG"), ("I;16", "PNG")])
+def test_every_pixel_mode_becomes_rgb(mode, fmt):
+    img = Image.new("RGB", (120, 90), (200, 40, 40)).convert(mode)
+    out = imaging.decode(encode(img, fmt))
+    assert out.rgb.shape == (90, 120, 3) and out.rgb.dtype == np.uint8 and out.rgb.flags.c_contiguous
+    expected = np.asarray(img.convert("RGB"))[45, 60].astype(int)
+    assert np.abs(out.rgb[45, 60].astype(int) - expected).max() <= 12
