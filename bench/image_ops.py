@@ -48,13 +48,15 @@ def percentiles(samples: list[float]) -> dict:
     return {"p50_ms": float(np.percentile(samples, 50) * 1000), "p95_ms": float(np.percentile(samples, 95) * 1000)}
 
 
-def timed(fn, repeat: int) -> list[float]:
-    fn()  # warm-up
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
+def interleaved(fns: list, repeat: int) -> list[list[float]]:
+    """Seconds of each call of each function, the functions taking turns (after one warm-up round)."""
+    out = [[] for _ in fns]
+    for i in range(repeat + 1):
+        for fn, samples in zip(fns, out, strict=True):
+            t = time.perf_counter()
+            fn()
+            if i:
+                samples.append(time.perf_counter() - t)
     return out
 
 
@@ -136,24 +138,22 @@ def main() -> None:
                                    lambda: [px(b_portrait, MODERATION_INPUT_SIDE)],
                                    lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
     }
-    raw, raw_decode = {}, {}
-    for name, (models_on, decoded, _) in ops.items():
-        arrays = decoded()
-        raw[name] = timed(lambda models_on=models_on, arrays=arrays: models_on(*arrays), args.repeat)
-        raw_decode[name] = timed(lambda models_on=models_on, decoded=decoded: models_on(*decoded()), args.repeat)
-
     proc, url = start_server(args.threads, args.embedding_processes)
     client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x", config=Config(max_pool_connections=4, read_timeout=300))
     try:
-        for *_, call in ops.values():  # load every model in both workers
-            for _ in range(4):
-                call(client)
+        with ThreadPoolExecutor(2) as pool:  # load every model in the workers that both connections reach
+            for *_, call in ops.values():
+                list(pool.map(lambda _, call=call: call(client), range(6)))
         results = {}
-        for name, (*_, call) in ops.items():
-            req = timed(lambda call=call: call(client), args.repeat)
-            entry = {"request": percentiles(req), "raw_model": percentiles(raw[name]),
-                     "raw_decode_and_model": percentiles(raw_decode[name])}
+        for name, (models_on, decoded, call) in ops.items():
+            arrays = decoded()
+            # raw, raw with decode and request take turns, so that all three meet the same machine state
+            raw, raw_decode, req = interleaved([lambda models_on=models_on, arrays=arrays: models_on(*arrays),
+                                                lambda models_on=models_on, decoded=decoded: models_on(*decoded()),
+                                                lambda call=call: call(client)], args.repeat)
+            entry = {"request": percentiles(req), "raw_model": percentiles(raw),
+                     "raw_decode_and_model": percentiles(raw_decode)}
             entry["ratio_p50"] = entry["request"]["p50_ms"] / entry["raw_model"]["p50_ms"]
             entry["ratio_p50_with_decode"] = entry["request"]["p50_ms"] / entry["raw_decode_and_model"]["p50_ms"]
             for clients in (1, 2):

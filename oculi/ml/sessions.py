@@ -22,6 +22,9 @@ class OnnxSession:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        # idle intra-op threads sleep instead of spinning: a server runs requests side by side, and spinning
+        # threads took the cores that the other request (or the HTTP front) needed (bench/image_ops.py)
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._sess = ort.InferenceSession(str(path), opts, providers=providers or ["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._sess.get_inputs()]
 
