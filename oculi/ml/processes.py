@@ -89,6 +89,3 @@ class EmbeddingPool:
 
     def pids(self) -> list[int]:
         return list((getattr(self._pool, "_processes", None) or {}).keys())
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)

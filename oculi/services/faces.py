@@ -167,6 +167,7 @@ def embed_faces(models: Models, rgb: np.ndarray, faces: list[Face]) -> list[Face
 def embed_face(models: Models, rgb: np.ndarray, face: Face) -> Face:
     return embed_faces(models, rgb, [face])[0]
 
+
 def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
     ag = models.get("age_gender").predict(rgb, shape)
     emotions = models.get("emotion").predict(rgb, box)
