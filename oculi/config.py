@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     embedding_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0,
                                      description="worker processes of the dlib face embedding, which holds "
                                                  "the GIL (0: run it in the request's process)")
+    optional_models: str = Field(default="", description="comma-separated optional model packages to use, "
+                                                         "e.g. 'nudenet' (AGPL-3.0: explicit-nudity labels)")
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
     face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
     database_url: str | None = Field(default=None, description="default: sqlite:///<data_dir>/oculi.db")
@@ -53,6 +55,10 @@ class Settings(BaseSettings):
     employees_collection: str = "employees"
     wait_timeout: float = Field(default=120.0, gt=0, description="longest ?wait=true on uploads")
     log_format: str = Field(default="json", pattern="^(json|text)$")
+
+    @property
+    def optional_packages(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.optional_models.split(",") if x.strip())
 
     @property
     def models_dir(self) -> Path:

@@ -50,6 +50,18 @@ def pack() -> ModelPack:
 
 
 @pytest.fixture(scope="session")
+def nudenet_analyzer(pack, tmp_path_factory):
+    """An analyzer with the optional NudeNet package on (scripts/test fetches it with `--with nudenet`)."""
+    from oculi.services.analysis import Analyzer
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("nudenet"), optional_models="nudenet")
+    optional = ModelPack(settings.home, settings.optional_packages)
+    if optional.missing():
+        optional.fetch(progress=False)
+    return Analyzer(settings)
+
+
+@pytest.fixture(scope="session")
 def analyzer(pack, tmp_path_factory):
     from oculi.services.analysis import Analyzer
 

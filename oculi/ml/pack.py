@@ -52,6 +52,7 @@ class PackPackage:
     wheel_sha256: str
     pip_args: tuple[str, ...]
     files: tuple[PackFile, ...]
+    optional: bool = False  # part of the pack only when enabled (OCULI_OPTIONAL_MODELS), e.g. for its licence
 
 
 def load_manifest() -> list[PackPackage]:
@@ -69,6 +70,7 @@ def load_manifest() -> list[PackPackage]:
                 wheel_sha256=pkg["wheel_sha256"],
                 pip_args=tuple(pkg.get("pip_args", ())),
                 files=files,
+                optional=pkg.get("optional", False),
             )
         )
     return packages
@@ -83,13 +85,25 @@ def sha256_of(path: Path) -> str:
 
 
 class ModelPack:
-    """Resolves model ids to verified files under `<home>/models/<package>-<version>/`."""
+    """Resolves model ids to verified files under `<home>/models/<package>-<version>/`.
 
-    def __init__(self, home: Path):
+    `optional`: the names of the optional packages to include; the others are not fetched, not required,
+    and their tasks are off."""
+
+    def __init__(self, home: Path, optional: frozenset[str] = frozenset()):
         self.home = Path(home)
-        self.packages = load_manifest()
+        self.manifest = load_manifest()
+        unknown = set(optional) - {p.name for p in self.manifest if p.optional}
+        if unknown:
+            raise PackError(f"unknown optional model package(s): {', '.join(sorted(unknown))}; the optional ones "
+                            f"are {', '.join(p.name for p in self.manifest if p.optional)}")
+        self.packages = [p for p in self.manifest if not p.optional or p.name in optional]
         self._files = {f.id: f for p in self.packages for f in p.files}
         self._verified: set[str] = set()
+
+    def has(self, file_id: str) -> bool:
+        """Whether the file belongs to this pack (an optional package's files only when it is enabled)."""
+        return file_id in self._files
 
     def file_path(self, f: PackFile) -> Path:
         return self.home / "models" / f"{f.package}-{f.version}" / f.filename

@@ -13,13 +13,14 @@ from oculi.services.errors import InvalidParameter
 from oculi.services.image_properties import image_properties
 from oculi.services.imaging import DecodedImage
 from oculi.services.labels import LabelFilter, detect_labels
-from oculi.services.moderation import MODEL_VERSION as MODERATION_MODEL_VERSION
 from oculi.services.moderation import detect_moderation_labels
+from oculi.services.moderation import model_version as moderation_model_version
 from oculi.services.text import WordFilter, detect_text
 from oculi.services.types import Box
 
 LABEL_INPUT_SIDE = 320  # SSD 300x300; EfficientNet-Lite3 280 centre crop of 312
 MODERATION_INPUT_SIDE = 256  # 224x224
+BODY_PARTS_INPUT_SIDE = 320  # NudeNet 320x320, when enabled
 
 
 class ImageOperations(api.RekognitionApi):
@@ -138,12 +139,13 @@ class ImageOperations(api.RekognitionApi):
         if request.get("ProjectVersion"):
             raise InvalidParameter("Request has invalid parameters: custom moderation adapters "
                                    "(ProjectVersion) are not supported by Oculi")
-        img = self.image(request["Image"], MODERATION_INPUT_SIDE)
+        img = self.image(request["Image"], BODY_PARTS_INPUT_SIDE if self.models.pack.has("nudenet")
+                         else MODERATION_INPUT_SIDE)
         labels = detect_moderation_labels(self.models, img.rgb, request.get("MinConfidence", 50.0))
         return {
             "ModerationLabels": [{"Confidence": m.confidence, "Name": m.name, "ParentName": m.parent,
                                   "TaxonomyLevel": m.level} for m in labels],
-            "ModerationModelVersion": MODERATION_MODEL_VERSION,
+            "ModerationModelVersion": moderation_model_version(self.models),
         }
 
 

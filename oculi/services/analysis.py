@@ -19,7 +19,8 @@ TEXT_MODEL_VERSION = "oculi-1 (PP-OCRv6 small, rapidocr 3.10)"
 class Analyzer:
     def __init__(self, settings: Settings, store: BlobStore | None = None):
         self.settings = settings
-        self.models = Models(ModelPack(settings.home), settings.threads, settings.embedding_processes)
+        self.models = Models(ModelPack(settings.home, settings.optional_packages), settings.threads,
+                             settings.embedding_processes)
         self.store = store or blob_store_for(settings.store_url, settings.s3_endpoint_url)
 
     def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS, max_bytes: int = imaging.MAX_BYTES,

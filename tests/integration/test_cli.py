@@ -57,8 +57,9 @@ def test_aws_cli_s3_object_shorthand(server):
     assert json.loads(done.stdout)["FaceDetails"][0]["Gender"]["Value"] == "Male"
 
 
-def run_oculi(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "oculi.cli", *args], capture_output=True, text=True, timeout=300)
+def run_oculi(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "oculi.cli", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
 
 
 def test_oculi_analyze_json_and_table(pack):
@@ -79,3 +80,9 @@ def test_oculi_models_list(pack):
     assert done.returncode == 0
     for needle in ("blazeface", "mediapipe==0.10.14", "CC0-1.0", "present", "rapidocr=="):
         assert needle in done.stdout
+    nudenet = next(line for line in done.stdout.splitlines() if line.startswith("nudenet "))
+    assert "AGPL-3.0" in nudenet and "optional, off" in nudenet
+    on = run_oculi("models", "list", env={"OCULI_OPTIONAL_MODELS": "nudenet"})
+    assert "optional, on, present" in next(line for line in on.stdout.splitlines() if line.startswith("nudenet "))
+    bad = run_oculi("models", "fetch", "--with", "nudenets")
+    assert bad.returncode == 1 and "unknown optional model package" in bad.stderr

@@ -11,8 +11,11 @@ from tests.conftest import SHARED_DATA
 
 
 def test_manifest_pins_every_hash_in_shared_model_hashes():
+    """MODEL-HASHES.md lists the default pack; optional packages carry hashes measured for this project."""
     hashes = (SHARED_DATA.parent / "MODEL-HASHES.md").read_text()
     for pkg in load_manifest():
+        if pkg.optional:
+            continue
         assert pkg.wheel_sha256 in hashes, pkg.name
         for f in pkg.files:
             assert f.sha256 in hashes and f.member in hashes, f.member
@@ -54,3 +57,15 @@ def test_fetch_from_folder_of_wheels(pack, tmp_path):
     other.packages = [p for p in load_manifest() if p.name != small.name][:1]
     with pytest.raises(PackError, match="is not in"):
         other.fetch(from_dir=offline, progress=False)
+
+
+def test_optional_packages_are_left_out_unless_enabled(tmp_path):
+    optional = {p.name for p in load_manifest() if p.optional}
+    assert optional == {"nudenet"}
+    plain = ModelPack(tmp_path)
+    assert not plain.has("nudenet") and "nudenet" not in {f.id for f in plain.missing()}
+    assert "nudenet" not in {p.name for p in plain.packages}  # neither fetched nor required
+    enabled = ModelPack(tmp_path, frozenset({"nudenet"}))
+    assert enabled.has("nudenet") and "nudenet" in {f.id for f in enabled.missing()}
+    with pytest.raises(PackError, match="unknown optional model package"):
+        ModelPack(tmp_path, frozenset({"nudenets"}))

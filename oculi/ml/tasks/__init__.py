@@ -2,6 +2,7 @@
 
 from oculi.ml.tasks import (  # noqa: F401
     age_gender,
+    body_parts,
     emotion,
     face_alignment,
     face_detection,
