@@ -4,6 +4,8 @@ A run claims its job (queued -> running, attempts + 1); the new attempt number i
 handler commits its results in the same transaction as `finish`, which only succeeds while the job is still
 running under that attempt. A worker that dies (kill -9) stops renewing its lease; the supervisor of any live
 worker puts such a job back in the queue, and the fence makes sure only one run's results are stored.
+A job is committed before its id is enqueued, and marked `enqueued_at` after: a process that dies between
+the two leaves a queued job with no mark, which the supervisor sends again once it is a lease old.
 """
 
 from __future__ import annotations
@@ -99,9 +101,14 @@ class JobService:
                            created_at=now, updated_at=now))
         return job_id
 
-    def enqueue(self, job_ids: list[str]) -> None:
+    def enqueue(self, job_ids: list[str], delay: float = 0.0) -> None:
+        """Hand committed jobs to the queue, then mark them sent (see `resend_lost`)."""
         for job_id in job_ids:
-            self.queue.enqueue(job_id)
+            self.queue.enqueue(job_id, delay)
+        if job_ids:
+            with self.sessions.begin() as s:
+                s.execute(update(JobRow).where(JobRow.id.in_(job_ids), JobRow.enqueued_at.is_(None))
+                          .values(enqueued_at=time.time()))
 
     def get(self, job_id: str) -> JobRow | None:
         with self.sessions() as s:
@@ -123,9 +130,9 @@ class JobService:
         with self.sessions.begin() as s:
             n = s.execute(update(JobRow).where(JobRow.id == job_id, JobRow.state == "failed")
                           .values(state="queued", attempts=0, last_error=None, not_before=time.time(),
-                                  updated_at=time.time())).rowcount
+                                  updated_at=time.time(), enqueued_at=None)).rowcount
         if n:
-            self.queue.enqueue(job_id)
+            self.enqueue([job_id])
         return self.get(job_id) if n else None
 
     # -- running ----------------------------------------------------------------------------------
@@ -188,9 +195,9 @@ class JobService:
     def _again(self, run: JobRun, handler: Handler, error: str, delay: float) -> str:
         with self.sessions.begin() as s:
             requeued = run.settle(s, state="queued", lease_until=None, last_error=error,
-                                  not_before=time.time() + delay)
+                                  not_before=time.time() + delay, enqueued_at=None)
         if requeued:
-            self.queue.enqueue(run.id, delay)
+            self.enqueue([run.id], delay)
         return "retried"
 
     def _fail(self, run: JobRun, handler: Handler, error: str) -> None:
@@ -221,16 +228,30 @@ class JobService:
             stale = list(s.scalars(select(JobRow.id).where(JobRow.state == "running", JobRow.lease_until < now)))
             taken = [job_id for job_id in stale if s.execute(
                 update(JobRow).where(JobRow.id == job_id, JobRow.state == "running", JobRow.lease_until < now)
-                .values(state="queued", lease_until=None, not_before=now, updated_at=now,
+                .values(state="queued", lease_until=None, not_before=now, updated_at=now, enqueued_at=None,
                         last_error="worker lost (lease expired); run again")).rowcount]
         for job_id in taken:
             LOG.warning("re-queued job %s: its worker stopped renewing the lease", job_id)
-            self.queue.enqueue(job_id)
+        self.enqueue(taken)
         return taken
+
+    def resend_lost(self) -> list[str]:
+        """Enqueue again the queued jobs never marked sent a lease after their last change (their process
+        died between the commit and the enqueue); returns their ids. A duplicate entry is harmless: the
+        claim lets one run through."""
+        now = time.time()
+        with self.sessions() as s:
+            lost = list(s.execute(select(JobRow.id, JobRow.not_before).where(
+                JobRow.state == "queued", JobRow.enqueued_at.is_(None),
+                JobRow.updated_at < now - self.settings.job_lease_seconds)))
+        for job_id, not_before in lost:
+            LOG.warning("re-sent job %s: its enqueue was lost", job_id)
+            self.enqueue([job_id], max(not_before - now, 0.0))
+        return [job_id for job_id, _ in lost]
 
     def supervise(self, stop: threading.Event, every: float | None = None,
                   on_tick: Callable[[], None] | None = None) -> threading.Thread:
-        """Background thread of a worker process: heartbeat and reap every lease/3 seconds."""
+        """Background thread of a worker process: heartbeat, reap and resend lost enqueues every lease/3 s."""
         every = every or max(self.settings.job_lease_seconds / 3, 0.2)
 
         def loop():
@@ -238,6 +259,7 @@ class JobService:
                 try:
                     self.heartbeat()
                     self.reap()
+                    self.resend_lost()
                     if on_tick:
                         on_tick()
                 except Exception:

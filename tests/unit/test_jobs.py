@@ -123,3 +123,31 @@ def test_permanent_failure_skips_retries(jobs):
     jobs.run(job_id)
     assert row(jobs, job_id).state == "failed" and row(jobs, job_id).attempts == 1
     assert rec.failures == ["flaky store"]
+
+
+def test_a_lost_enqueue_is_sent_again_once(jobs):
+    """The process died between committing the job and enqueueing it: nothing in the queue, no mark."""
+    rec = jobs.handlers["analyze"] = Recorder(jobs)
+    lost = submit(jobs, "img-lost")
+    sent = submit(jobs, "img-sent")
+    jobs.enqueue([sent])
+    assert row(jobs, sent).enqueued_at is not None and row(jobs, lost).enqueued_at is None
+    assert jobs.queue.depth() == 1
+    assert jobs.resend_lost() == []  # younger than a lease: its enqueue may still be on its way
+    time.sleep(0.6)
+    assert jobs.resend_lost() == [lost]  # the sent one is not sent twice
+    assert jobs.queue.depth() == 2 and row(jobs, lost).enqueued_at is not None
+    assert jobs.resend_lost() == []
+    jobs.run(sent)
+    jobs.run(lost)
+    assert sorted(rec.results) == [("img-lost", 1), ("img-sent", 1)]
+
+
+def test_requeued_jobs_are_marked_sent_again(jobs):
+    jobs.handlers["analyze"] = Recorder(jobs, fail_times=1)
+    job_id = submit(jobs)
+    jobs.enqueue([job_id])
+    jobs.run(job_id)  # fails once: back to queued, re-enqueued with back-off, and marked
+    assert row(jobs, job_id).state == "queued" and row(jobs, job_id).enqueued_at is not None
+    time.sleep(0.6)
+    assert jobs.resend_lost() == []
