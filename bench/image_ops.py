@@ -5,8 +5,9 @@ Usage: python bench/image_ops.py [--repeat 15] [--threads 2] [--embedding-proces
 For each operation: p50/p95 of the whole boto3 request against a live `oculi serve --workers 2`; p50/p95 of
 the model calls alone in this process, on the pixel array the service hands its models (same decode scale),
 and their ratio; the same with the image decode counted as part of the raw call (what a script calling the
-models on that file does); images/s with 1 and 2 concurrent clients, and how many cores the server's process
-tree kept busy meanwhile (CPU seconds / wall seconds); peak RSS (VmHWM) of each server process.
+models on that file does); the boto3 client's own share of the request (signing, base64, JSON:
+`offline_client`); images/s with 1 and 2 concurrent clients, and how many cores the server's process tree
+kept busy meanwhile (CPU seconds / wall seconds); peak RSS (VmHWM) of each server process.
 """
 
 from __future__ import annotations
@@ -78,6 +79,26 @@ def start_server(threads: int, embedding_processes: int) -> tuple[subprocess.Pop
     raise RuntimeError("server did not start")
 
 
+def offline_client():
+    """A boto3 client whose requests never leave the process (botocore's `before-send` answers `{}`): timing a
+    call on it gives the client's own share of a request (validation, base64, JSON, SigV4 signing)."""
+    from botocore.awsrequest import AWSResponse
+
+    class Body:
+        def stream(self, **_):
+            yield b"{}"
+
+    def answer(request, **_):
+        response = AWSResponse(request.url, 200, {"content-type": "application/x-amz-json-1.1"}, Body())
+        response._content = b"{}"
+        return response
+
+    client = boto3.client("rekognition", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x")
+    client.meta.events.register("before-send", answer)
+    return client
+
+
 def process_tree(pid: int) -> list[int]:
     """`pid` and all its descendants (uvicorn workers, their embedding processes)."""
     out, todo = [], [pid]
@@ -141,6 +162,7 @@ def main() -> None:
     proc, url = start_server(args.threads, args.embedding_processes)
     client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x", config=Config(max_pool_connections=4, read_timeout=300))
+    offline = offline_client()
     try:
         with ThreadPoolExecutor(2) as pool:  # load every model in the workers that both connections reach
             for *_, call in ops.values():
@@ -149,13 +171,16 @@ def main() -> None:
         for name, (models_on, decoded, call) in ops.items():
             arrays = decoded()
             # raw, raw with decode and request take turns, so that all three meet the same machine state
-            raw, raw_decode, req = interleaved([lambda models_on=models_on, arrays=arrays: models_on(*arrays),
-                                                lambda models_on=models_on, decoded=decoded: models_on(*decoded()),
-                                                lambda call=call: call(client)], args.repeat)
+            raw, raw_decode, req, client_side = interleaved(
+                [lambda models_on=models_on, arrays=arrays: models_on(*arrays),
+                 lambda models_on=models_on, decoded=decoded: models_on(*decoded()),
+                 lambda call=call: call(client), lambda call=call: call(offline)], args.repeat)
             entry = {"request": percentiles(req), "raw_model": percentiles(raw),
-                     "raw_decode_and_model": percentiles(raw_decode)}
+                     "raw_decode_and_model": percentiles(raw_decode), "boto3_client_side": percentiles(client_side)}
             entry["ratio_p50"] = entry["request"]["p50_ms"] / entry["raw_model"]["p50_ms"]
             entry["ratio_p50_with_decode"] = entry["request"]["p50_ms"] / entry["raw_decode_and_model"]["p50_ms"]
+            entry["ratio_p50_server_side"] = ((entry["request"]["p50_ms"] - entry["boto3_client_side"]["p50_ms"])
+                                              / entry["raw_model"]["p50_ms"])
             for clients in (1, 2):
                 n = args.repeat * clients
                 t, cpu = time.perf_counter(), cpu_seconds(proc.pid)
@@ -167,7 +192,8 @@ def main() -> None:
             results[name] = entry
             print(f"{name:24s} request p50 {entry['request']['p50_ms']:7.1f} ms  raw p50 "
                   f"{entry['raw_model']['p50_ms']:7.1f} ms  ratio {entry['ratio_p50']:.2f} "
-                  f"({entry['ratio_p50_with_decode']:.2f} with decode)  "
+                  f"({entry['ratio_p50_with_decode']:.2f} with decode, {entry['ratio_p50_server_side']:.2f} without "
+                  f"the client's {entry['boto3_client_side']['p50_ms']:.1f} ms)  "
                   f"1 client {entry['images_per_s_1_clients']:.2f}/s ({entry['cores_busy_1_clients']:.2f} cores)  "
                   f"2 clients {entry['images_per_s_2_clients']:.2f}/s ({entry['cores_busy_2_clients']:.2f} cores)")
         rss = peak_rss_mib(proc)
