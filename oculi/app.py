@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from oculi import metrics
 from oculi.api.errors import service_error_handler
 from oculi.api.routes import events, faces, identify, images, jobs, webhooks
+from oculi.aws.auth import Authenticator
 from oculi.aws.dispatch import handle
 from oculi.aws.protocol import operation_from_target
 from oculi.config import Settings, get_settings
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logs(settings.log_format)
     services = Services.build(settings)
     provider = RekognitionProvider(services.analyzer, services.collections)
+    auth = Authenticator(settings.access_keys, settings.secret_keys, settings.access_policies)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
     app.state.settings = settings
     app.state.services = services
@@ -72,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def rekognition(request: Request) -> Response:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw, settings.access_keys)
+        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw, auth, request.method,
+                                                            str(request.url))
         return Response(body, status_code=status, headers=out_headers)
 
     @app.get("/metrics", include_in_schema=False)

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="REST uploads")
     access_keys: dict[str, str] = Field(default_factory=dict,
                                         description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
+    secret_keys: dict[str, str] = Field(default_factory=dict,
+                                        description='access key -> secret key, e.g. {"AKIA...": "wJal..."}: when '
+                                                    "set, the AWS front verifies every SigV4 signature and refuses "
+                                                    "other keys")
+    access_policies: dict[str, list[str]] = Field(default_factory=dict,
+                                                  description='access key -> the actions it may call, as globs: '
+                                                              '{"AKIA...": ["rekognition:Detect*"]}; a key without '
+                                                              "an entry may call every operation")
     keep_face_crops: bool = Field(default=False, description="store a JPEG crop of each indexed face (privacy: "
                                                              "off, only vectors and metadata are kept)")
     # -- pipeline --------------------------------------------------------------------------------

@@ -107,12 +107,12 @@ class Server:
         self.stop()
         raise AssertionError("server did not start: " + self.log_path.read_text())
 
-    def client(self, access_key: str = "x", region: str = "us-east-1"):
+    def client(self, access_key: str = "x", region: str = "us-east-1", secret: str = "x"):
         import boto3
         from botocore.config import Config
 
         return boto3.client("rekognition", endpoint_url=self.url, region_name=region, aws_access_key_id=access_key,
-                            aws_secret_access_key="x",
+                            aws_secret_access_key=secret,
                             config=Config(retries={"max_attempts": 1}, read_timeout=300, max_pool_connections=16))
 
     def worker(self) -> subprocess.Popen:

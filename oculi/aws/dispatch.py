@@ -6,7 +6,7 @@ import logging
 import uuid
 
 from oculi.aws import api, protocol
-from oculi.aws.auth import account_for, credential_scope
+from oculi.aws.auth import Authenticator
 from oculi.aws.errors import CommonServiceError, RequestContext, ServiceException
 from oculi.aws.spec import operation_model
 from oculi.aws.validate import validate_request
@@ -16,20 +16,23 @@ from oculi.services.errors import ServiceError
 LOG = logging.getLogger(__name__)
 
 
-def handle(provider: api.RekognitionApi, headers: dict[str, str], raw: bytes,
-           accounts: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def handle(provider: api.RekognitionApi, headers: dict[str, str], raw: bytes, auth: Authenticator | None = None,
+           method: str = "POST", url: str = "http://localhost/") -> tuple[int, dict[str, str], bytes]:
+    """`headers` with lower-case names; `method` and `url` as received, for the signature check."""
     request_id = str(uuid.uuid4())
     base = {"x-amzn-RequestId": request_id, "Content-Type": protocol.CONTENT_TYPE}
     context = RequestContext(request_id=request_id)
+    auth = auth or Authenticator()
     try:
+        who = auth.identify(headers, raw, method, url)
+        if who:
+            context.access_key, context.region, context.account = who
         op = protocol.operation_from_target(headers.get("x-amz-target"))
         if op not in api.OPERATIONS:
             raise CommonServiceError("UnknownOperationException", f"Unknown operation {op}")
         context.operation = op
-        scope = credential_scope(headers.get("authorization"))
-        if scope:
-            context.access_key, context.region = scope
-            context.account = account_for(context.access_key, accounts or {})
+        if who:
+            auth.authorize(context.access_key, context.account, op)
         model = operation_model(op)
         body = protocol.parse_body(raw)
         validate_request(model.input_shape, body)
