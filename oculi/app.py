@@ -6,10 +6,11 @@ import logging
 import time
 import uuid
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from oculi import metrics
+from oculi.api.deps import require_api_key
 from oculi.api.errors import service_error_handler
 from oculi.api.routes import events, faces, identify, images, jobs, webhooks
 from oculi.aws.auth import Authenticator
@@ -51,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
     for module in (identify, images, jobs, webhooks, events, faces):
-        app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]])
+        app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
+                           dependencies=[Depends(require_api_key)])
 
     @app.middleware("http")
     async def observe(request: Request, call_next):
@@ -78,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                             str(request.url))
         return Response(body, status_code=status, headers=out_headers)
 
-    @app.get("/metrics", include_in_schema=False)
+    @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_key)])
     def prometheus() -> Response:
         return Response(metrics.render(services.gauges), media_type="text/plain; version=0.0.4")
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
                                                   description='access key -> the actions it may call, as globs: '
                                                               '{"AKIA...": ["rekognition:Detect*"]}; a key without '
                                                               "an entry may call every operation")
+    api_keys: list[str] = Field(default_factory=list,
+                                description='keys for the REST API (/v1) and /metrics, e.g. ["k1", "k2"]: '
+                                            "X-Api-Key: <key> or Authorization: Bearer <key>; empty = open")
     keep_face_crops: bool = Field(default=False, description="store a JPEG crop of each indexed face (privacy: "
                                                              "off, only vectors and metadata are kept)")
     # -- pipeline --------------------------------------------------------------------------------

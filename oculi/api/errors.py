@@ -8,7 +8,13 @@ from fastapi.responses import JSONResponse
 from oculi.services import collections, errors, images, users, webhooks
 from oculi.services.jobs import JobNotFound
 
+
+class Unauthorized(errors.ServiceError):
+    """No API key, or not one of OCULI_API_KEYS."""
+
+
 STATUS = {
+    Unauthorized: 401,
     collections.ResourceNotFound: 404,
     images.ImageNotFound: 404,
     webhooks.WebhookNotFound: 404,
@@ -21,4 +27,5 @@ STATUS = {
 
 async def service_error_handler(request: Request, exc: errors.ServiceError) -> JSONResponse:
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
-    return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=status)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=status, headers=headers)

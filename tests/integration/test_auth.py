@@ -1,5 +1,6 @@
 """Authentication on the AWS front (OCULI_SECRET_KEYS) and per-key allow lists (OCULI_ACCESS_POLICIES), driven by
-boto3 and the AWS CLI against a live server; the signature check itself against botocore's signer."""
+boto3 and the AWS CLI against a live server; the signature check itself against botocore's signer; API keys on
+the REST API and /metrics (OCULI_API_KEYS)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ from tests.conftest import Server
 
 SECRETS = {"AKIDTEAMA": "secret-a", "AKIDREADER": "secret-r"}
 POLICIES = {"AKIDREADER": ["rekognition:List*", "rekognition:Describe*"]}
+API_KEYS = ["rest-key-1", "rest-key-2"]
 
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
     server = Server(tmp_path_factory.mktemp("auth"), workers=1, role="api",
-                    env={"OCULI_SECRET_KEYS": json.dumps(SECRETS), "OCULI_ACCESS_POLICIES": json.dumps(POLICIES)})
+                    env={"OCULI_SECRET_KEYS": json.dumps(SECRETS), "OCULI_ACCESS_POLICIES": json.dumps(POLICIES),
+                         "OCULI_API_KEYS": json.dumps(API_KEYS)})
     yield server
     server.stop()
 
@@ -93,3 +96,18 @@ def test_signature_covers_body_and_date():
         auth.identify(headers, b'{"MaxResults": 5}', "POST", url, now=signed_at + 16 * 60)
     assert auth.identify(headers, b'{"MaxResults": 5}', "POST", url, now=signed_at + 14 * 60)
     assert Authenticator({}, {}, {}).identify({}, b"") is None  # authentication off, no credential: anonymous
+
+
+def test_rest_api_and_metrics_want_an_api_key(guarded):
+    for path in ("/v1/images", "/v1/jobs", "/v1/webhooks", "/metrics"):
+        refused = httpx.get(guarded.url + path)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer", path
+        assert refused.json()["error"] == "Unauthorized"
+        assert httpx.get(guarded.url + path, headers={"X-Api-Key": "rest-key-wrong"}).status_code == 401
+        assert httpx.get(guarded.url + path, headers={"X-Api-Key": "rest-key-1"}).status_code == 200, path
+        assert httpx.get(guarded.url + path, headers={"Authorization": "Bearer rest-key-2"}).status_code == 200
+    upload = httpx.post(guarded.url + "/v1/images", files={"file": ("x.png", b"any bytes", "image/png")})
+    assert upload.status_code == 401
+    listed = httpx.get(guarded.url + "/v1/images", headers={"X-Api-Key": "rest-key-1"}).json()
+    assert listed["count"] == 0  # nothing was stored for the caller without a key
+    assert httpx.get(guarded.url + "/healthz").status_code == 200  # probes stay open
