@@ -35,8 +35,11 @@ def describe(net, chip: np.ndarray) -> np.ndarray:
 
 def _start(path: str, parent: int) -> None:
     global _net
+    import signal
+
     import dlib
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     _net = dlib.face_recognition_model_v1(path)
     threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
 
