@@ -120,3 +120,15 @@ def test_safe_photos_have_no_moderation_labels(models):
         p = models.get("moderation").predict(load_rgb(data(rel)))
         assert p["sfw"] > 0.8 and abs(sum(p.values()) - 1) < 1e-3
         assert detect_moderation_labels(models, load_rgb(data(rel))) == []
+
+
+def test_text_sessions_let_idle_threads_sleep(models):
+    """rapidocr's own onnxruntime sessions get the setting of every other session (no spinning threads)."""
+    from omegaconf import OmegaConf
+    from rapidocr.inference_engine.onnxruntime import main as engine
+
+    models.get("text")
+    options = engine.OrtInferSession._init_sess_opts(OmegaConf.create(
+        {"enable_cpu_mem_arena": False, "intra_op_num_threads": 2, "inter_op_num_threads": 1}))
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert options.intra_op_num_threads == 2

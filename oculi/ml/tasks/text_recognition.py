@@ -26,6 +26,25 @@ class TextLine:
     words: tuple[tuple[str, float, Quad], ...]
 
 
+def _sleeping_intra_op_threads() -> None:
+    """rapidocr builds its own onnxruntime sessions and has no setting for thread spinning, so its session-options
+    builder is wrapped to add what oculi.ml.sessions.OnnxSession sets: idle threads sleep. Measured with two
+    processes reading a page side by side on 2 cores: 0.84 -> 1.17 pages/s in all, alone 0.93 -> 0.96."""
+    from rapidocr.inference_engine.onnxruntime import main as engine
+
+    build = engine.OrtInferSession._init_sess_opts
+    if getattr(build, "oculi_no_spin", False):
+        return
+
+    def no_spin(cfg):
+        options = build(cfg)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return options
+
+    no_spin.oculi_no_spin = True
+    engine.OrtInferSession._init_sess_opts = staticmethod(no_spin)
+
+
 class TextRecognizer(Task):
     name = "text"
     files = ()
@@ -33,6 +52,7 @@ class TextRecognizer(Task):
     def _load(self) -> None:
         from rapidocr import RapidOCR
 
+        _sleeping_intra_op_threads()
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self.engine = RapidOCR(params={
             "Global.log_level": "warning",
