@@ -25,12 +25,6 @@ MAX_SKEW_SECONDS = 15 * 60  # AWS's limit between the request's X-Amz-Date and t
 SERVICE_PREFIX = "rekognition"
 
 
-def credential_scope(authorization: str | None) -> tuple[str, str] | None:
-    """(access key, region) from an `AWS4-HMAC-SHA256 Credential=...` header, or None."""
-    m = _CREDENTIAL.search(authorization or "")
-    return (m.group(1), m.group(3)) if m else None
-
-
 def account_for(access_key: str, accounts: dict[str, str]) -> str:
     return accounts.get(access_key, DEFAULT_ACCOUNT)
 
@@ -46,19 +40,20 @@ class Authenticator:
                  now: float | None = None) -> tuple[str, str, str] | None:
         """(access key, region, account) of the request; None when it names no credential and none is required.
         `headers` have lower-case names."""
-        authorization = headers.get("authorization")
-        scope = credential_scope(authorization)
-        if not self.secrets:
-            return (*scope, account_for(scope[0], self.accounts)) if scope else None
-        if scope is None:
-            raise CommonServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
-        access_key, region = scope
-        secret = self.secrets.get(access_key)
-        if secret is None:
-            raise CommonServiceError("UnrecognizedClientException",
-                                     "The security token included in the request is invalid.", 400)
-        self._verify(authorization, access_key, secret, region, headers, body, method, url,
-                     time.time() if now is None else now)
+        authorization = headers.get("authorization") or ""
+        credential = _CREDENTIAL.search(authorization)
+        if credential is None:
+            if self.secrets:
+                raise CommonServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+            return None
+        access_key, _, region, service = credential.groups()
+        if self.secrets:
+            secret = self.secrets.get(access_key)
+            if secret is None:
+                raise CommonServiceError("UnrecognizedClientException",
+                                         "The security token included in the request is invalid.", 400)
+            self._verify(authorization, access_key, secret, region, service, headers, body, method, url,
+                         time.time() if now is None else now)
         return access_key, region, account_for(access_key, self.accounts)
 
     def authorize(self, access_key: str, account: str, operation: str) -> None:
@@ -70,8 +65,8 @@ class Authenticator:
                                      f"not authorized to perform: {action}", 400)
 
     @staticmethod
-    def _verify(authorization: str, access_key: str, secret: str, region: str, headers: dict[str, str],
-                body: bytes, method: str, url: str, now: float) -> None:
+    def _verify(authorization: str, access_key: str, secret: str, region: str, service: str,
+                headers: dict[str, str], body: bytes, method: str, url: str, now: float) -> None:
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
         from botocore.credentials import Credentials
@@ -86,7 +81,6 @@ class Authenticator:
         if abs(now - signed_at) > MAX_SKEW_SECONDS:
             raise CommonServiceError("InvalidSignatureException", f"Signature expired: {amz_date} is more than "
                                      "15 minutes away from the server's time", 400)
-        service = _CREDENTIAL.search(authorization).group(4)
         request = AWSRequest(method=method, url=url, data=body,
                              headers={h: headers.get(h, "") for h in signed.group(1).split(";")})
         request.context["timestamp"] = amz_date

@@ -13,7 +13,7 @@ from oculi.services.errors import InvalidParameter
 from oculi.services.image_properties import image_properties
 from oculi.services.imaging import DecodedImage
 from oculi.services.labels import LabelFilter, detect_labels
-from oculi.services.moderation import detect_moderation_labels
+from oculi.services.moderation import body_parts_on, detect_moderation_labels
 from oculi.services.moderation import model_version as moderation_model_version
 from oculi.services.text import WordFilter, detect_text
 from oculi.services.types import Box
@@ -139,7 +139,7 @@ class ImageOperations(api.RekognitionApi):
         if request.get("ProjectVersion"):
             raise InvalidParameter("Request has invalid parameters: custom moderation adapters "
                                    "(ProjectVersion) are not supported by Oculi")
-        img = self.image(request["Image"], BODY_PARTS_INPUT_SIDE if self.models.pack.has("nudenet")
+        img = self.image(request["Image"], BODY_PARTS_INPUT_SIDE if body_parts_on(self.models)
                          else MODERATION_INPUT_SIDE)
         labels = detect_moderation_labels(self.models, img.rgb, request.get("MinConfidence", 50.0))
         return {

@@ -40,8 +40,13 @@ class ModerationLabel:
     confidence: float
 
 
+def body_parts_on(models: Models) -> bool:
+    """Whether the optional NudeNet package is enabled in this process's model pack."""
+    return models.pack.has("nudenet")
+
+
 def model_version(models: Models) -> str:
-    return BODY_PARTS_VERSION if models.pack.has("nudenet") else MODEL_VERSION
+    return BODY_PARTS_VERSION if body_parts_on(models) else MODEL_VERSION
 
 
 def detect_moderation_labels(models: Models, rgb: np.ndarray, min_confidence: float = 50.0) -> list[ModerationLabel]:
@@ -55,7 +60,7 @@ def detect_moderation_labels(models: Models, rgb: np.ndarray, min_confidence: fl
     add("Violence", "", 1, p["nsfl"] * 100)
     add("Graphic Violence", "Violence", 2, p["nsfl"] * 100)
     add(EXPLICIT, "", 1, p["nsfw"] * 100)
-    if models.pack.has("nudenet"):
+    if body_parts_on(models):
         for part in models.get("body_parts").predict(rgb):
             if part.name in BODY_PART_LABELS:
                 level3, level2, level1 = BODY_PART_LABELS[part.name]
