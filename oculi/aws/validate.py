@@ -7,11 +7,11 @@ strict mode (unknown members and wrong types are errors too), for the tests.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
+import regex
 from botocore.model import Shape
 
 from oculi.aws.errors import CommonServiceError
@@ -40,8 +40,9 @@ def _render(value) -> str:
 
 
 @lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
+def _regex(pattern: str) -> regex.Pattern:
+    """The model's patterns are Java regexes: tag keys use Unicode classes such as `\\p{L}`, which `re` lacks."""
+    return regex.compile(pattern)
 
 
 def _violation(problems: Problems, value, path: str, rule: str) -> None:
@@ -78,7 +79,8 @@ def walk(shape: Shape, value, path: str, problems: Problems, strict: bool = Fals
                 walk(member, member_value, _member_path(path, name), problems, strict)
         return
     if shape.type_name == "list":
-        _check_size(value, len(value), meta, path, problems, "length")
+        if value or not strict:  # answers may carry [] where a list shape shared with requests says min 1
+            _check_size(value, len(value), meta, path, problems, "length")
         for i, item in enumerate(value):
             walk(shape.member, item, f"{path}.{i + 1}.member", problems, strict)
         return

@@ -123,6 +123,9 @@ class ImageOperations(api.RekognitionApi):
                 b = roi["BoundingBox"]
                 regions.append(Box(b.get("Left", 0.0), b.get("Top", 0.0), b.get("Width", 1.0), b.get("Height", 1.0)))
             elif roi.get("Polygon"):
+                if any("X" not in p or "Y" not in p for p in roi["Polygon"]):
+                    raise InvalidParameter("Request has invalid parameters: each point of a RegionsOfInterest "
+                                           "Polygon needs X and Y")
                 xs, ys = [p["X"] for p in roi["Polygon"]], [p["Y"] for p in roi["Polygon"]]
                 regions.append(Box.from_corners(min(xs), min(ys), max(xs), max(ys)))
         detections = detect_text(self.models, img.rgb, word_filter, regions)

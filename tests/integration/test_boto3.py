@@ -172,6 +172,9 @@ def test_other_errors(rekognition):
     assert (code, status) == ("NotImplementedException", 400) and "StartLabelDetection" in msg
     code, _, _ = error_code(rekognition.detect_labels, Image={"Bytes": jpeg(OBAMA)}, MinConfidence=150)
     assert code == "ValidationException"
+    code, status, msg = error_code(rekognition.detect_text, Image={"Bytes": jpeg(OBAMA)}, Filters={
+        "RegionsOfInterest": [{"Polygon": [{"X": 0.1, "Y": 0.1}, {"X": 0.9}, {"X": 0.5, "Y": 0.9}]}]})
+    assert (code, status) == ("InvalidParameterException", 400) and "Polygon" in msg
 
 
 def test_concurrent_requests_agree(rekognition):

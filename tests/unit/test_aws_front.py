@@ -77,6 +77,36 @@ def test_pattern_violation_names_the_pattern():
            "[a-zA-Z0-9_.\\-]+" in out["Message"]
 
 
+def test_tag_patterns_use_java_unicode_classes():
+    """Tag keys are `[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*`: Unicode letters pass, `aws:` keys and symbols do not."""
+    status, _, out = call(EchoProvider(), "CreateCollection", {"CollectionId": "c", "Tags": {"Équipe née": "ü 1"}})
+    assert (status, out["__type"]) == (400, "NotImplementedException")  # valid: it reached the provider
+    _, _, out = call(EchoProvider(), "CreateCollection", {"CollectionId": "c", "Tags": {"aws:team": "a", "k": "$"}})
+    assert out["__type"] == "ValidationException"
+    assert out["Message"].startswith("2 validation errors detected: ")
+
+
+def test_every_pattern_in_the_model_compiles():
+    from oculi.aws.validate import _regex
+
+    def patterns(shape, seen):
+        if shape.name in seen:
+            return
+        seen.add(shape.name)
+        if "pattern" in shape.metadata:
+            yield shape.metadata["pattern"]
+        for child in [*getattr(shape, "members", {}).values(), *[getattr(shape, a) for a in ("member", "key", "value")
+                                                               if hasattr(shape, a)]]:
+            yield from patterns(child, seen)
+
+    seen: set[str] = set()
+    found = {p for op in service_model().operation_names if operation_model(op).input_shape
+             for p in patterns(operation_model(op).input_shape, seen)}
+    assert len(found) > 20
+    for pattern in found:
+        _regex(pattern)
+
+
 @pytest.mark.parametrize(
     ("target", "raw", "code"),
     [
