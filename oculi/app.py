@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from oculi import metrics
 from oculi.api.deps import require_api_key
-from oculi.api.errors import service_error_handler
+from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.routes import events, faces, identify, images, jobs, webhooks
 from oculi.aws.auth import Authenticator
 from oculi.aws.dispatch import handle
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ServiceError, service_error_handler)
     for module in (identify, images, jobs, webhooks, events, faces):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
-                           dependencies=[Depends(require_api_key)])
+                           dependencies=[Depends(require_api_key)], responses=RESPONSES)
 
     @app.middleware("http")
     async def observe(request: Request, call_next):

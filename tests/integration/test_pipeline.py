@@ -118,7 +118,13 @@ def test_bad_uploads_get_clear_errors_and_store_nothing(srv):
         if status < 422:
             assert r.json()["error"] == error
     assert _count(srv) == before and _objects(srv) == objects
-    assert httpx.get(f"{srv.url}/v1/images/00000000-0000-0000-0000-000000000000").status_code == 404
+    missing = httpx.get(f"{srv.url}/v1/images/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"] == "ImageNotFound"
+    # the OpenAPI schema documents these error answers and their body
+    schema = httpx.get(f"{srv.url}/openapi.json").json()
+    answers = schema["paths"]["/v1/images/{image_id}"]["get"]["responses"]
+    assert {"200", "400", "404"} <= set(answers)
+    assert answers["404"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
 
 
 def test_a_truncated_image_fails_for_good_and_is_kept(srv):
