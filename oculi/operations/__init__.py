@@ -14,6 +14,7 @@ ERRORS = {
     collections.ResourceNotFound: api.ResourceNotFoundException,
     collections.ResourceExists: api.ResourceAlreadyExistsException,
     collections.InvalidPaginationToken: api.InvalidPaginationTokenException,
+    collections.TooManyTags: api.ServiceQuotaExceededException,
     users.Conflict: api.ConflictException,
 }
 

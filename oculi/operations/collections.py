@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from oculi.aws import api
 from oculi.aws.errors import RequestContext
 from oculi.operations.shapes import box_out, face_detail_out
 from oculi.services.analysis import FACE_INDEX_VERSION, FACE_MODEL_VERSION
-from oculi.services.collections import CollectionService, Scope, StoredFace
+from oculi.services.collections import CollectionService, ResourceNotFound, Scope, StoredFace
 from oculi.services.users import UserService
+
+# Rekognition's collection ARNs come without the "arn:" prefix (CreateCollection's CollectionArn); take both
+COLLECTION_ARN = re.compile(r"(?:arn:)?aws[a-z-]*:rekognition:([a-z0-9-]+):(\d{12}):collection/(.+)")
 
 
 def scope(context: RequestContext) -> Scope:
     return Scope(context.account, context.region)
+
+
+def collection_named_by(context: RequestContext, arn: str) -> str:
+    """The caller's collection an ARN names; tags on projects and stream processors are not kept (no such
+    resources here), and another account's or region's collection is not found, as in AWS."""
+    match = COLLECTION_ARN.fullmatch(arn)
+    if not match or (match[1], match[2]) != (context.region, context.account):
+        raise ResourceNotFound(f"The resource {arn} does not exist")
+    return match[3]
 
 
 def face_out(f: StoredFace) -> dict:
@@ -35,7 +49,7 @@ class CollectionOperations(api.RekognitionApi):
     users: UserService
 
     def create_collection(self, context: RequestContext, request: dict) -> dict:
-        info = self.collections.create(scope(context), request["CollectionId"])
+        info = self.collections.create(scope(context), request["CollectionId"], request.get("Tags"))
         return {"StatusCode": 200, "CollectionArn": info.arn, "FaceModelVersion": info.face_model_version}
 
     def describe_collection(self, context: RequestContext, request: dict) -> dict:
@@ -51,6 +65,18 @@ class CollectionOperations(api.RekognitionApi):
     def delete_collection(self, context: RequestContext, request: dict) -> dict:
         self.collections.delete(scope(context), request["CollectionId"])
         return {"StatusCode": 200}
+
+    def tag_resource(self, context: RequestContext, request: dict) -> dict:
+        self.collections.tag(scope(context), collection_named_by(context, request["ResourceArn"]), request["Tags"])
+        return {}
+
+    def untag_resource(self, context: RequestContext, request: dict) -> dict:
+        self.collections.untag(scope(context), collection_named_by(context, request["ResourceArn"]),
+                               request["TagKeys"])
+        return {}
+
+    def list_tags_for_resource(self, context: RequestContext, request: dict) -> dict:
+        return {"Tags": self.collections.tags(scope(context), collection_named_by(context, request["ResourceArn"]))}
 
     def index_faces(self, context: RequestContext, request: dict) -> dict:
         img = self.image(request["Image"])

@@ -42,6 +42,13 @@ class InvalidPaginationToken(ServiceError):
     pass
 
 
+class TooManyTags(ServiceError):
+    pass
+
+
+MAX_TAGS = 50  # per resource, as AWS's tagging rules
+
+
 @dataclass(frozen=True)
 class Scope:
     account: str
@@ -100,6 +107,11 @@ def decode_token(token: str | None) -> str | None:
         raise InvalidPaginationToken("Invalid pagination token") from None
 
 
+def _check_tags(tags: dict[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags; this would give it {len(tags)}")
+
+
 def stored(row: FaceRow) -> StoredFace:
     return StoredFace(row.face_id, Box(row.left, row.top, row.width, row.height), row.image_id,
                       row.external_image_id, row.confidence, row.user_id)
@@ -116,9 +128,10 @@ class CollectionService:
 
     # -- collections ---------------------------------------------------------------------------
 
-    def get(self, session: Session, scope: Scope, name: str) -> Collection:
-        row = session.scalar(select(Collection).where(Collection.account == scope.account,
-                                                      Collection.region == scope.region, Collection.name == name))
+    def get(self, session: Session, scope: Scope, name: str, for_update: bool = False) -> Collection:
+        q = select(Collection).where(Collection.account == scope.account, Collection.region == scope.region,
+                                     Collection.name == name)
+        row = session.scalar(q.with_for_update() if for_update else q)
         if row is None:
             raise ResourceNotFound(f"The collection id: {name} does not exist")
         return row
@@ -127,11 +140,13 @@ class CollectionService:
     def arn(scope: Scope, name: str) -> str:
         return f"aws:rekognition:{scope.region}:{scope.account}:collection/{name}"
 
-    def create(self, scope: Scope, name: str) -> CollectionInfo:
+    def create(self, scope: Scope, name: str, tags: dict[str, str] | None = None) -> CollectionInfo:
+        _check_tags(tags or {})
         try:
             with self.sessions.begin() as s:
                 row = Collection(account=scope.account, region=scope.region, name=name,
-                                 face_model_version=FACE_MODEL_VERSION, created_at=time.time(), vectors_version=0)
+                                 face_model_version=FACE_MODEL_VERSION, created_at=time.time(), vectors_version=0,
+                                 tags=json.dumps(tags or {}, sort_keys=True))
                 s.add(row)
         except IntegrityError:
             raise ResourceExists(f"The collection id: {name} already exists") from None
@@ -164,6 +179,24 @@ class CollectionService:
         self.index.forget(row.pk)
         if self.crops:
             self.crops.remove_collection(row.pk)
+
+    def tags(self, scope: Scope, name: str) -> dict[str, str]:
+        with self.sessions() as s:
+            return json.loads(self.get(s, scope, name).tags)
+
+    def tag(self, scope: Scope, name: str, tags: dict[str, str]) -> None:
+        """Adds `tags`, replacing the values of keys it already has."""
+        self._retag(scope, name, lambda old: old | tags)
+
+    def untag(self, scope: Scope, name: str, keys: list[str]) -> None:
+        self._retag(scope, name, lambda old: {k: v for k, v in old.items() if k not in set(keys)})
+
+    def _retag(self, scope: Scope, name: str, change) -> None:
+        with self.sessions.begin() as s:
+            row = self.get(s, scope, name, for_update=True)
+            tags = change(json.loads(row.tags))
+            _check_tags(tags)
+            row.tags = json.dumps(tags, sort_keys=True)
 
     # -- faces ---------------------------------------------------------------------------------
 

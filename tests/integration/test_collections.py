@@ -70,6 +70,38 @@ def test_collection_lifecycle(rekognition, collection):
         == "ResourceNotFoundException"
 
 
+def test_collection_tags(live):
+    a, b = live.client("AKIDTEAMA"), live.client("AKIDTEAMB")
+    arn = a.create_collection(CollectionId="tagged", Tags={"team": "vision", "Équipe": "née 1"})["CollectionArn"]
+    try:
+        listed = a.list_tags_for_resource(ResourceArn=arn)
+        assert_shape("ListTagsForResource", listed)
+        assert listed["Tags"] == {"team": "vision", "Équipe": "née 1"}
+        assert_shape("TagResource", a.tag_resource(ResourceArn="arn:" + arn, Tags={"team": "faces", "env": "prod"}))
+        assert a.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "faces", "env": "prod", "Équipe": "née 1"}
+        assert_shape("UntagResource", a.untag_resource(ResourceArn=arn, TagKeys=["Équipe", "not-there"]))
+        assert a.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "faces", "env": "prod"}
+        # another account, another region, an unknown collection or resource type: not found
+        assert code_of(b.list_tags_for_resource, ResourceArn=arn) == "ResourceNotFoundException"
+        assert code_of(live.client("AKIDTEAMA", region="eu-west-1").list_tags_for_resource,
+                       ResourceArn=arn) == "ResourceNotFoundException"
+        for other in (arn + "x", arn.replace(":collection/", ":project/"), "arn:aws:s3:::bucket/key"):
+            assert code_of(a.tag_resource, ResourceArn=other, Tags={"k": "v"}) == "ResourceNotFoundException"
+        # at most 50 tags on a resource, and a refused change keeps the old tags
+        many = {f"k{i}": "v" for i in range(49)}
+        assert code_of(a.tag_resource, ResourceArn=arn, Tags=many) == "ServiceQuotaExceededException"
+        assert a.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "faces", "env": "prod"}
+        assert code_of(a.create_collection, CollectionId="too-many", Tags=many | {"a": "1", "b": "2"}) \
+            == "ServiceQuotaExceededException"
+        assert code_of(a.tag_resource, ResourceArn=arn, Tags={"aws:reserved": "x"}) == "ValidationException"
+    finally:
+        a.delete_collection(CollectionId="tagged")
+    # the tags go with the collection
+    arn = a.create_collection(CollectionId="tagged")["CollectionArn"]
+    assert a.list_tags_for_resource(ResourceArn=arn)["Tags"] == {}
+    a.delete_collection(CollectionId="tagged")
+
+
 def test_list_collections_paging_and_paginator(rekognition):
     names = [f"page-{i}" for i in range(5)]
     for n in names:

@@ -29,7 +29,8 @@ IMPLEMENTED = [op for op, method in api.OPERATIONS.items()
                              "detect_moderation_labels", "create_collection", "describe_collection",
                              "list_collections", "delete_collection", "index_faces", "list_faces", "delete_faces",
                              "search_faces", "search_faces_by_image", "create_user", "delete_user", "list_users",
-                             "associate_faces", "disassociate_faces", "search_users", "search_users_by_image"}]
+                             "associate_faces", "disassociate_faces", "search_users", "search_users_by_image",
+                             "tag_resource", "untag_resource", "list_tags_for_resource"}]
 STRINGS = ["", "a", "x" * 300, "fuzz-1", "user-1", "img_1", "üñí", "../etc", "a b", "*", "\x00",
            "00000000-0000-0000-0000-000000000000", "arn:aws:rekognition:us-east-1:000000000000:collection/fuzz-1"]
 

@@ -24,6 +24,7 @@ class Collection(Base):
     created_at: Mapped[float] = mapped_column(Float)
     # bumped in the same transaction as every face insert/delete: vector caches reload when it moves
     vectors_version: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")  # JSON object: TagResource
 
 
 class Face(Base):
