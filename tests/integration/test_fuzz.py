@@ -126,27 +126,28 @@ def target(srv):
     client.close()
 
 
-def test_mutated_requests_to_every_operation(target):
+def fuzz(target, seed: int, count: int, operations: list[str], legal: bool) -> set[str]:
+    """Sends `count` random requests; the set of outcomes ("ok" or the error code)."""
     client, url, images = target
-    rng = random.Random(7)
-    requests = Requests(rng, images, legal=False)
+    rng = random.Random(seed)
+    requests = Requests(rng, images, legal)
     codes = set()
-    for _ in range(500):
-        op = rng.choice(sorted(api.OPERATIONS))
+    for _ in range(count):
+        op = rng.choice(operations)
         body = requests.value(operation_model(op).input_shape)
-        raw = json.dumps(body).encode() if rng.random() > 0.05 else rng.choice([b"", b"[]", b"{", b"null", b"\xff"])
+        raw = json.dumps(body).encode()
+        if not legal and rng.random() < 0.05:
+            raw = rng.choice([b"", b"[]", b"{", b"null", b"\xff"])
         codes.add(check(op, body, send(client, url, op, raw)))
+    return codes
+
+
+def test_mutated_requests_to_every_operation(target):
+    codes = fuzz(target, 7, 500, sorted(api.OPERATIONS), legal=False)
     assert {"ValidationException", "SerializationException", "NotImplementedException"} <= codes
 
 
 def test_legal_requests_to_the_implemented_operations(target):
-    client, url, images = target
-    rng = random.Random(11)
-    requests = Requests(rng, images, legal=True)
-    codes = set()
-    for _ in range(160):
-        op = rng.choice(IMPLEMENTED)
-        body = requests.value(operation_model(op).input_shape)
-        codes.add(check(op, body, send(client, url, op, json.dumps(body).encode())))
+    codes = fuzz(target, 11, 160, IMPLEMENTED, legal=True)
     # the pass reaches the operations themselves, not only the validator
     assert {"ok", "InvalidImageFormatException", "ImageTooLargeException", "ResourceNotFoundException"} <= codes
