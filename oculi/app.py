@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-import time
-import uuid
-
 from fastapi import Depends, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from oculi import metrics
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
+from oculi.api.observe import ObserveMiddleware
 from oculi.api.routes import events, faces, identify, images, jobs, webhooks
 from oculi.aws.auth import Authenticator
 from oculi.aws.dispatch import handle
-from oculi.aws.protocol import operation_from_target
 from oculi.config import Settings, get_settings
-from oculi.logs import bind
 from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider
 from oculi.services.errors import ServiceError
 from oculi.wiring import Services
-
-LOG = logging.getLogger("oculi.access")
-
-
-def _operation(request: Request) -> tuple[str, str]:
-    if request.url.path == "/" and request.method == "POST":
-        try:
-            return "rekognition", operation_from_target(request.headers.get("x-amz-target"))
-        except Exception:
-            return "rekognition", "unknown"
-    route = getattr(request.scope.get("route"), "path", None)  # the template, without the router's prefix
-    if route is None:
-        return "rest", f"{request.method} unmatched"
-    prefix = "/v1" if request.url.path.startswith("/v1/") else ""
-    return "rest", f"{request.method} {prefix}{route}"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -55,22 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
-        started = time.perf_counter()
-        with bind(request_id=request_id):
-            response = await call_next(request)
-            api, op = _operation(request)
-            seconds = time.perf_counter() - started
-            if op != "GET /metrics":
-                metrics.REQUESTS.labels(api, op, str(response.status_code)).inc()
-                metrics.REQUEST_SECONDS.labels(api, op).observe(seconds)
-            LOG.info("%s %s %s", request.method, request.url.path, response.status_code,
-                     extra={"api": api, "operation": op, "status": response.status_code,
-                            "duration_ms": round(seconds * 1000, 1)})
-        response.headers["x-request-id"] = request_id
-        return response
+    app.add_middleware(ObserveMiddleware)
 
     @app.post("/", include_in_schema=False)
     async def rekognition(request: Request) -> Response:

@@ -197,6 +197,9 @@ def test_watch_folder_ingests_and_enrolls(srv, tmp_path):
 def test_metrics_and_structured_logs(srv):
     upload(srv.url, data(TEXT), features="text")
     srv.client().detect_labels(Image={"Bytes": data(OBAMA).read_bytes()})
+    listed = httpx.get(f"{srv.url}/v1/images", headers={"x-request-id": "req-123"})
+    assert listed.headers["x-request-id"] == "req-123"
+    assert httpx.get(f"{srv.url}/healthz").headers["x-request-id"]  # made up when the client sends none
     text = httpx.get(f"{srv.url}/metrics").text
     for needle in ('oculi_requests_total{api="rest",operation="POST /v1/images",status="200"}',
                    'oculi_requests_total{api="rekognition",operation="DetectLabels",status="200"}',
@@ -207,5 +210,6 @@ def test_metrics_and_structured_logs(srv):
     records = [json.loads(line) for line in srv.log_path.read_text().splitlines() if line.startswith("{")]
     analysed = [r for r in records if r["message"] == "image analysed"]
     assert analysed and all({"image_id", "job_id", "task", "duration_ms", "models"} <= set(r) for r in analysed)
-    assert any("request_id" in r for r in records)
+    access = [r for r in records if r["logger"] == "oculi.access" and r.get("request_id") == "req-123"]
+    assert [(r["api"], r["operation"], r["status"]) for r in access] == [("rest", "GET /v1/images", 200)]
 
