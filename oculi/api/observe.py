@@ -1,6 +1,6 @@
 """Per-request observation as a plain ASGI middleware: request id (logs and `x-request-id`), the access log
 line, and the request metrics. Starlette's `@app.middleware("http")` runs the app in a second task through
-memory streams; this wraps `send` instead, about 1 ms less a request."""
+memory streams; this wraps `send` instead, about 0.5 ms less a request."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oculi import metrics
+from oculi.aws.errors import CommonServiceError
 from oculi.aws.protocol import operation_from_target
 from oculi.logs import bind
 
@@ -25,7 +26,7 @@ def operation_of(scope: Scope) -> tuple[str, str]:
         target = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-amz-target"), None)
         try:
             return "rekognition", operation_from_target(target)
-        except Exception:
+        except CommonServiceError:
             return "rekognition", "unknown"
     route = getattr(scope.get("route"), "path", None)  # the template, without the router's prefix
     if route is None:

@@ -189,7 +189,8 @@ class CollectionService:
         self._retag(scope, name, lambda old: old | tags)
 
     def untag(self, scope: Scope, name: str, keys: list[str]) -> None:
-        self._retag(scope, name, lambda old: {k: v for k, v in old.items() if k not in set(keys)})
+        drop = set(keys)
+        self._retag(scope, name, lambda old: {k: v for k, v in old.items() if k not in drop})
 
     def _retag(self, scope: Scope, name: str, change) -> None:
         with self.sessions.begin() as s:
