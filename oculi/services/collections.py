@@ -128,10 +128,9 @@ class CollectionService:
 
     # -- collections ---------------------------------------------------------------------------
 
-    def get(self, session: Session, scope: Scope, name: str, for_update: bool = False) -> Collection:
-        q = select(Collection).where(Collection.account == scope.account, Collection.region == scope.region,
-                                     Collection.name == name)
-        row = session.scalar(q.with_for_update() if for_update else q)
+    def get(self, session: Session, scope: Scope, name: str) -> Collection:
+        row = session.scalar(select(Collection).where(Collection.account == scope.account,
+                                                      Collection.region == scope.region, Collection.name == name))
         if row is None:
             raise ResourceNotFound(f"The collection id: {name} does not exist")
         return row
@@ -193,11 +192,17 @@ class CollectionService:
         self._retag(scope, name, lambda old: {k: v for k, v in old.items() if k not in drop})
 
     def _retag(self, scope: Scope, name: str, change) -> None:
-        with self.sessions.begin() as s:
-            row = self.get(s, scope, name, for_update=True)
-            tags = change(json.loads(row.tags))
-            _check_tags(tags)
-            row.tags = json.dumps(tags, sort_keys=True)
+        """Compare and swap: the UPDATE applies only while the tags are still those `change` saw, so two
+        requests tagging at once both count (SQLite's deferred transactions take no lock on the read)."""
+        while True:  # a failed swap means another request's change went in: each round makes progress
+            with self.sessions.begin() as s:
+                row = self.get(s, scope, name)
+                tags = change(json.loads(row.tags))
+                _check_tags(tags)
+                swapped = s.execute(update(Collection).where(Collection.pk == row.pk, Collection.tags == row.tags)
+                                    .values(tags=json.dumps(tags, sort_keys=True))).rowcount
+            if swapped:
+                return
 
     # -- faces ---------------------------------------------------------------------------------
 

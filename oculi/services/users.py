@@ -124,10 +124,12 @@ class UserService:
                     if sim < threshold:
                         result.failed.append((fid, None, sim, ["LOW_MATCH_CONFIDENCE"]))
                         continue
-                row.user_id = user_id
+                if not _set_user(s, row, user_id, expected=row.user_id):
+                    s.refresh(row)  # another request associated it meanwhile
+                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    continue
                 own.append(vec)
                 result.done.append(fid)
-            s.flush()
             result.status = self._status(s, col, user_id)
         return result
 
@@ -139,12 +141,11 @@ class UserService:
                 row = rows.get(fid)
                 if row is None:
                     result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
-                elif row.user_id != user_id:
+                elif row.user_id != user_id or not _set_user(s, row, None, expected=user_id):
+                    s.refresh(row)
                     result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                 else:
-                    row.user_id = None
                     result.done.append(fid)
-            s.flush()
             result.status = self._status(s, col, user_id)
         return result
 
@@ -185,3 +186,16 @@ class UserService:
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
             return face, self._match_users(s, col, face.embedding, threshold, max_users), others
+
+
+def _set_user(s: Session, row: FaceRow, user_id: str | None, expected: str | None) -> bool:
+    """Sets the face's user only if it still has the `expected` one, in one conditional UPDATE: two requests
+    that associate the same face at once cannot both win (a read-then-write would let the last one overwrite
+    the first, both reporting success)."""
+    holder = FaceRow.user_id.is_(None) if expected is None else FaceRow.user_id == expected
+    done = s.execute(update(FaceRow).where(FaceRow.face_id == row.face_id, holder).values(user_id=user_id)
+                     .execution_options(synchronize_session=False)).rowcount == 1
+    if done:
+        s.expire(row, ["user_id"])
+    return done
+

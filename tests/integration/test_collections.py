@@ -227,6 +227,39 @@ def test_accounts_and_regions_are_isolated(live):
         a.delete_collection(CollectionId="shared-name")
 
 
+def test_concurrent_tags_and_associations_lose_nothing(rekognition, collection):
+    """Read-modify-write under concurrency: 48 TagResource calls at once keep all 48 tags, and when three users
+    claim the same faces at once, each face goes to exactly one of them, the one told it succeeded."""
+    arn = rekognition.describe_collection(CollectionId=collection)["CollectionARN"]
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(lambda i: rekognition.tag_resource(ResourceArn=arn, Tags={f"k{i}": "v"}), range(48)))
+    assert len(rekognition.list_tags_for_resource(ResourceArn=arn)["Tags"]) == 48
+
+    small = img(f"{EX}/obama_small.jpg")
+    faces = [rekognition.index_faces(CollectionId=collection, Image=small)["FaceRecords"][0]["Face"]["FaceId"]
+             for _ in range(6)]
+    users = ["u1", "u2", "u3"]
+    for u in users:
+        rekognition.create_user(CollectionId=collection, UserId=u)
+
+    def claim(job):
+        user, face = job
+        r = rekognition.associate_faces(CollectionId=collection, UserId=user, FaceIds=[face])
+        return face, user, [a["FaceId"] for a in r["AssociatedFaces"]], r["UnsuccessfulFaceAssociations"]
+
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(claim, [(u, f) for f in faces for u in users]))
+    owners = {f["FaceId"]: f["UserId"] for f in rekognition.list_faces(CollectionId=collection)["Faces"]}
+    for face in faces:
+        mine = [r for r in results if r[0] == face]
+        winners = [user for _, user, done, _ in mine if done]
+        assert winners == [owners[face]]
+        for _, _, done, failed in mine:
+            if not done:
+                assert failed[0]["Reasons"] == ["ASSOCIATED_TO_A_DIFFERENT_USER"]
+                assert failed[0]["UserId"] == owners[face]
+
+
 def test_concurrent_index_and_search_lose_nothing(rekognition, collection):
     """8 threads index 200 faces while 4 threads search: every face stored once, counts exact."""
     small = data(f"{EX}/obama_small.jpg").read_bytes()
