@@ -93,6 +93,25 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] =
             img = ImageOps.exif_transpose(img)
         if img.mode != "RGB":
             img = img.convert("RGB")
-        return DecodedImage(np.ascontiguousarray(np.asarray(img, dtype=np.uint8)), fmt)
+        return DecodedImage(_pixels(img), fmt)
 
     return _guarded(read)
+
+
+BAND_PIXELS = 16_000_000
+BAND_BYTES = 4 << 20
+
+
+def _pixels(img: Image.Image) -> np.ndarray:
+    """The RGB pixels as H x W x 3 uint8. `np.asarray(img)` goes through `Image.tobytes`, which holds the
+    pixels twice more for a moment (its chunks, then their join): 384 MB extra for a 64 MP photo. Past
+    BAND_PIXELS they are copied in BAND_BYTES bands instead, which is also faster there (182 vs 284 ms at 64 MP)
+    but slower on small images."""
+    if img.width * img.height <= BAND_PIXELS:
+        return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
+    out = np.empty((img.height, img.width, 3), np.uint8)
+    rows = max(1, BAND_BYTES // (img.width * 3))
+    for top in range(0, img.height, rows):
+        band = img.crop((0, top, img.width, min(img.height, top + rows)))
+        out[top: top + band.height] = np.asarray(band)
+    return out

@@ -13,6 +13,7 @@ from oculi.services.image_properties import image_properties
 from oculi.services.labels import LabelFilter, detect_labels
 from oculi.services.moderation import detect_moderation_labels
 from oculi.services.text import detect_text
+from oculi.services.types import Box
 from tests.conftest import data, load_rgb
 
 pytestmark = pytest.mark.slow
@@ -81,6 +82,22 @@ def test_image_properties_on_drawn_image():
     assert flat.quality.sharpness < 1 and abs(flat.quality.brightness - 50.2) < 1
 
 
+def test_foreground_and_background_colours_of_a_large_photo():
+    """A 12 MP image: a red object box on a blue-and-green background, split 30/70. The masked pixels are
+    sampled without listing every position; each side still sees only its own colours, in proportion."""
+    img = np.zeros((3000, 4000, 3), np.uint8)
+    img[:, :2000] = (0, 0, 255)
+    img[:, 2000:] = (0, 128, 0)
+    img[1000:2500, 500:3500] = (255, 0, 0)  # 4.5 MP of 12: more than masked_pixels lists one by one
+    props = image_properties(img, [Box(500 / 4000, 1000 / 3000, 3000 / 4000, 1500 / 3000)])
+    _, fg = props.foreground
+    assert [c.css for c in fg] == ["red"] and fg[0].pixel_percent == 100
+    _, bg = props.background
+    assert {c.css for c in bg} == {"blue", "green"}
+    assert all(abs(c.pixel_percent - 50) < 3 for c in bg)  # 3.75 MP of each outside the box
+    assert abs(sum(c.pixel_percent for c in props.dominant_colors if c.css == "red") - 37.5) < 2
+
+
 def _render(words: list[str], font: Path, size: int) -> np.ndarray:
     f = ImageFont.truetype(str(font), size)
     img = Image.new("RGB", (1000, 120 + 0 * size), "white")
@@ -112,6 +129,21 @@ def test_phototest_page_words(models):
         found = [d.text for d in detect_text(models, load_rgb(data(rel))) if d.type == "WORD"]
         hits = sum(1 for w in gold if w in found)
         assert hits / len(gold) >= 0.85, f"{rel}: {hits}/{len(gold)}"
+
+
+def test_a_page_photographed_large_is_shrunk_before_the_ocr_with_the_same_result(models):
+    """Past 2000 px a side, TextRecognizer shrinks the photo itself (rapidocr's resize) and maps the quads back:
+    the lines, words and quads must be what rapidocr gives when handed the full photo."""
+    page = load_rgb(data("text/pytesseract/test.png"))  # 640 x 480
+    big = np.asarray(Image.fromarray(page).resize((2560, 1920), Image.Resampling.BICUBIC))
+    task = models.get("text")
+    ours = task.predict(big)
+    reference = task._read(np.ascontiguousarray(big[:, :, ::-1]))  # rapidocr's own shrink and mapping
+    assert [t.text for t in ours] == [t.text for t in reference] and len(ours) >= 7
+    for a, b in zip(ours, reference, strict=True):
+        assert np.abs(np.subtract(a.quad, b.quad)).max() <= 4  # px of 2560; unmapped quads are off by 100s
+        assert [w[0] for w in a.words] == [w[0] for w in b.words]
+        assert all(np.abs(np.subtract(wa[2], wb[2])).max() <= 4 for wa, wb in zip(a.words, b.words, strict=True))
 
 
 def test_safe_photos_have_no_moderation_labels(models):

@@ -91,3 +91,14 @@ def test_every_pixel_mode_becomes_rgb(mode, fmt):
     assert out.rgb.shape == (90, 120, 3) and out.rgb.dtype == np.uint8 and out.rgb.flags.c_contiguous
     expected = np.asarray(img.convert("RGB"))[45, 60].astype(int)
     assert np.abs(out.rgb[45, 60].astype(int) - expected).max() <= 12
+
+
+def test_large_images_are_copied_in_bands_with_the_same_pixels(monkeypatch):
+    """Past BAND_PIXELS the pixels leave Pillow band by band (both limits lowered here for a small image)."""
+    rgb = np.random.default_rng(3).integers(0, 256, (301, 257, 3), dtype=np.uint8)
+    data = encode(Image.fromarray(rgb), "PNG")
+    monkeypatch.setattr(imaging, "BAND_PIXELS", 1000)
+    monkeypatch.setattr(imaging, "BAND_BYTES", 257 * 3 * 40)  # 7 bands of 40 rows and one of 21
+    out = imaging.decode(data)
+    assert out.rgb.shape == (301, 257, 3) and out.rgb.flags.c_contiguous
+    assert np.array_equal(out.rgb, rgb)

@@ -81,6 +81,25 @@ class TextRecognizer(Task):
         return lines
 
     def predict(self, rgb: np.ndarray) -> list[TextLine]:
+        h, w = rgb.shape[:2]
+        scale_x = scale_y = 1.0
+        if max(h, w) > self.engine.max_side_len:
+            # rapidocr reads at most max_side_len (2000) px a side: shrink first with its own resize (so its
+            # preprocessing is then a no-op and reads the same pixels), not after two full-size copies (BGR,
+            # flipped), and without its scaling every line crop back up to the photo's size
+            from rapidocr.utils.process_img import reduce_max_side
+
+            rgb, scale_y, scale_x = reduce_max_side(rgb, self.engine.max_side_len)
+        lines = self._read_upright(rgb)
+        if (scale_x, scale_y) == (1.0, 1.0):
+            return lines
+
+        def up(q: Quad) -> Quad:
+            return tuple((min(x * scale_x, w), min(y * scale_y, h)) for x, y in q)
+
+        return [TextLine(t.text, t.score, up(t.quad), tuple((a, b, up(c)) for a, b, c in t.words)) for t in lines]
+
+    def _read_upright(self, rgb: np.ndarray) -> list[TextLine]:
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
         lines = self._read(bgr)
         mean_score = sum(t.score for t in lines) / len(lines) if lines else 0.0
