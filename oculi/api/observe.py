@@ -8,7 +8,7 @@ import logging
 import time
 import uuid
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from oculi import metrics
@@ -23,9 +23,8 @@ def operation_of(scope: Scope) -> tuple[str, str]:
     """("rekognition", target operation) for the AWS front, ("rest", "METHOD /route/template") otherwise."""
     method, path = scope["method"], scope["path"]
     if path == "/" and method == "POST":
-        target = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-amz-target"), None)
         try:
-            return "rekognition", operation_from_target(target)
+            return "rekognition", operation_from_target(Headers(scope=scope).get("x-amz-target"))
         except CommonServiceError:
             return "rekognition", "unknown"
     route = getattr(scope.get("route"), "path", None)  # the template, without the router's prefix
@@ -43,8 +42,7 @@ class ObserveMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), None) \
-            or str(uuid.uuid4())
+        request_id = Headers(scope=scope).get("x-request-id") or str(uuid.uuid4())
         started = time.perf_counter()
         status = 500  # what the client gets when the app fails before it starts a response
 

@@ -124,8 +124,7 @@ class UserService:
                     if sim < threshold:
                         result.failed.append((fid, None, sim, ["LOW_MATCH_CONFIDENCE"]))
                         continue
-                if not _set_user(s, row, user_id, expected=row.user_id):
-                    s.refresh(row)  # another request associated it meanwhile
+                if not _set_user(s, row, user_id, expected=row.user_id):  # another request took it meanwhile
                     result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     continue
                 own.append(vec)
@@ -142,7 +141,6 @@ class UserService:
                 if row is None:
                     result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
                 elif row.user_id != user_id or not _set_user(s, row, None, expected=user_id):
-                    s.refresh(row)
                     result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                 else:
                     result.done.append(fid)
@@ -191,11 +189,13 @@ class UserService:
 def _set_user(s: Session, row: FaceRow, user_id: str | None, expected: str | None) -> bool:
     """Sets the face's user only if it still has the `expected` one, in one conditional UPDATE: two requests
     that associate the same face at once cannot both win (a read-then-write would let the last one overwrite
-    the first, both reporting success)."""
+    the first, both reporting success). Either way `row` then holds the face's current user."""
     holder = FaceRow.user_id.is_(None) if expected is None else FaceRow.user_id == expected
     done = s.execute(update(FaceRow).where(FaceRow.face_id == row.face_id, holder).values(user_id=user_id)
                      .execution_options(synchronize_session=False)).rowcount == 1
     if done:
-        s.expire(row, ["user_id"])
+        s.expire(row, ["user_id"])  # loads the new value when next read
+    else:
+        s.refresh(row, ["user_id"])  # the user that holds it now, for the failure's UserId
     return done
 
