@@ -7,11 +7,11 @@ import uuid
 
 from oculi.aws import api, protocol
 from oculi.aws.auth import Authenticator
+from oculi.aws.error_map import to_aws_error
 from oculi.aws.errors import CommonServiceError, RequestContext, ServiceException
 from oculi.aws.spec import operation_model
 from oculi.aws.validate import validate_request
-from oculi.operations import to_aws_error
-from oculi.services.errors import ServiceError
+from oculi.errors import ServiceError
 
 LOG = logging.getLogger(__name__)
 
@@ -41,12 +41,21 @@ def handle(provider: api.RekognitionApi, headers: dict[str, str], raw: bytes, au
         return 200, base, protocol.encode_response(result or {})
     except (ServiceException, ServiceError) as exc:
         if isinstance(exc, ServiceError):
-            exc = to_aws_error(exc)
+            mapped = to_aws_error(exc)
+            if mapped is None:
+                return _internal_error(base, request_id, context, f"unmapped service error kind {exc.kind!r}")
+            exc = mapped
         LOG.info("%s %s -> %s: %s", request_id, context.operation, exc.code, exc.message)
         status, extra, payload = protocol.encode_error(exc)
         return status, base | extra, payload
     except Exception:
-        LOG.exception("%s %s failed", request_id, context.operation)
-        exc = api.InternalServerError(f"Internal server error (request id {request_id})")
-        status, extra, payload = protocol.encode_error(exc)
-        return status, base | extra, payload
+        return _internal_error(base, request_id, context, "failed")
+
+
+def _internal_error(base: dict[str, str], request_id: str, context: RequestContext,
+                    why: str) -> tuple[int, dict[str, str], bytes]:
+    """A bug: logged with its trace, answered as Rekognition's InternalServerError with the request id."""
+    LOG.exception("%s %s %s", request_id, context.operation, why)
+    exc = api.InternalServerError(f"Internal server error (request id {request_id})")
+    status, extra, payload = protocol.encode_error(exc)
+    return status, base | extra, payload

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oculi.ml.base import Models
 from oculi.services.analysis import FACE_MODEL_VERSION
-from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.face_crops import FaceCrops
 from oculi.services.faces import Face, detect_faces, embed_face, embed_faces, quality_reasons, similarity
 from oculi.services.types import Box
@@ -31,19 +31,19 @@ from oculi.storage.vectors import VectorIndex
 
 
 class ResourceNotFound(ServiceError):
-    pass
+    kind = ErrorKind.NOT_FOUND
 
 
 class ResourceExists(ServiceError):
-    pass
+    kind = ErrorKind.ALREADY_EXISTS
 
 
 class InvalidPaginationToken(ServiceError):
-    pass
+    kind = ErrorKind.INVALID_PAGINATION_TOKEN
 
 
 class TooManyTags(ServiceError):
-    pass
+    kind = ErrorKind.QUOTA_EXCEEDED
 
 
 MAX_TAGS = 50  # per resource, as AWS's tagging rules

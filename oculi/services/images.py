@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from oculi.config import Settings
 from oculi.services import imaging
 from oculi.services.collections import CollectionService, Scope
-from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.identify import check_collections
 from oculi.services.jobs import JobService
 from oculi.services.report import check_features
@@ -28,6 +28,8 @@ DEFAULT_FEATURES = ["labels", "faces", "text", "moderation"]
 
 class ImageNotFound(ServiceError):
     """No stored image with that id."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 @dataclass

@@ -25,7 +25,7 @@ from oculi import metrics
 from oculi.config import Settings
 from oculi.logs import bind
 from oculi.queue import Queue
-from oculi.services.errors import ServiceError
+from oculi.services.errors import ErrorKind, ServiceError
 from oculi.storage.db.models import Job as JobRow
 
 LOG = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ STATES = ("queued", "running", "done", "failed")
 
 class JobNotFound(ServiceError):
     """No such job, or not in a state that allows the request."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 class Fenced(Exception):

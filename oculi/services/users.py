@@ -20,14 +20,14 @@ from oculi.services.collections import (
     decode_token,
     encode_token,
 )
-from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.faces import Face, detect_faces, similarity
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
 
 
 class Conflict(ServiceError):
-    pass
+    kind = ErrorKind.CONFLICT
 
 
 @dataclass(frozen=True)

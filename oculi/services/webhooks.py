@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oculi import metrics
 from oculi.config import Settings
-from oculi.services.errors import InvalidParameter, ServiceError
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.events import CONTENT_TYPES, EVENT_TYPES, render
 from oculi.services.jobs import JobRun, JobService, PermanentFailure, RetryLater
 from oculi.storage.db.models import Delivery, DeliveryAttempt, Webhook
@@ -32,6 +32,8 @@ SIGNATURE_HEADER = "X-Oculi-Signature"
 
 class WebhookNotFound(ServiceError):
     """No webhook (or delivery) with that id."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
