@@ -50,9 +50,21 @@ def test_keys_by_prefix_and_delete(store):
     assert list(store.keys("no-such-bucket")) == []
 
 
-@pytest.mark.parametrize("bucket,key", [("bkt", "../escape"), ("bkt", "/abs"), ("a/b", "k"), ("bkt", "")])
+@pytest.mark.parametrize("bucket,key", [("bkt", "../escape"), ("bkt", "/abs"), ("a/b", "k"), ("bkt", ""),
+                                        ("bkt", "./x"), ("bkt", "x/"), ("bkt", "a//b"), ("bkt", "a/./b"),
+                                        ("bkt", ".tmp-hidden"), ("bkt", "nul\x00")])
 def test_hostile_names_refused_by_local_stores(tmp_path, bucket, key):
     for store in (blob_store_for("memory://"), blob_store_for(f"file://{tmp_path}")):
         with pytest.raises(BlobNotFound):
             store.put(bucket, key, b"x")
     assert not any(tmp_path.parent.glob("escape"))
+
+
+def test_names_that_would_alias_another_key_are_not_read_as_it(tmp_path):
+    for store in (blob_store_for("memory://"), blob_store_for(f"file://{tmp_path}")):
+        store.put("bkt", "x", b"the real x")
+        store.put("bkt", "a/b", b"the real a/b")
+        for alias in ("./x", "x/", "a//b", "a/./b"):
+            with pytest.raises(BlobNotFound):
+                store.get("bkt", alias)
+            assert store.size("bkt", alias) is None

@@ -34,9 +34,12 @@ class BlobStore(Protocol):
 
 
 def valid_key(bucket: str, key: str) -> bool:
+    """Names a local store (folder, memory) can hold without two keys meeting in one place: no empty, `.` or
+    `..` segment (`./x`, `x/`, `a//b` would alias `x` and `a/b` in a folder), no NUL, and no segment in the
+    folder store's temporary-file namespace. S3 itself takes such keys; these stores refuse them."""
     parts = key.split("/")
-    return bool(bucket and key) and "/" not in bucket and bucket not in (".", "..") and ".." not in parts \
-        and not key.startswith("/") and "\x00" not in key
+    return bool(bucket) and "/" not in bucket and bucket not in (".", "..") and "\x00" not in key + bucket \
+        and all(part not in ("", ".", "..") and not part.startswith(".tmp-") for part in parts)
 
 
 def blob_store_for(url: str, endpoint_url: str | None = None) -> BlobStore:
