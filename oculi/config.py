@@ -60,7 +60,14 @@ class Settings(BaseSettings):
     task_retries: int = Field(default=3, ge=0, description="retries of a transient failure before dead-letter")
     retry_base_seconds: float = Field(default=2.0, gt=0, description="first back-off; doubles each retry")
     retry_max_seconds: float = Field(default=3600.0, gt=0)
-    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_timeout: float = Field(default=10.0, gt=0, description="total time of one delivery attempt")
+    outbound_allow_networks: list[str] = Field(
+        default_factory=list,
+        description='networks that webhooks and upload by URL may reach although they are refused by default '
+                    '(loopback, private, link-local, CGNAT, unique-local...), as CIDRs: ["127.0.0.0/8", '
+                    '"10.1.0.0/16"]; the cloud metadata addresses stay refused whatever is allowed')
+    outbound_connect_timeout: float = Field(default=5.0, gt=0, description="webhooks and upload by URL")
+    url_fetch_timeout: float = Field(default=30.0, gt=0, description="total time to fetch an image by URL")
     webhook_retry_for_seconds: float = Field(default=86400.0, gt=0, description="default delivery retry window")
     employees_prefix: str = Field(default="employees/", description="objects under it are enrolled")
     employees_collection: str = "employees"

@@ -188,8 +188,10 @@ def s3_endpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def srv(pack, tmp_path_factory) -> Server:
-    """An embedded `oculi serve` (role all) per test module, with quick retries for the pipeline tests."""
+    """An embedded `oculi serve` (role all) per test module, with quick retries for the pipeline tests. Its
+    webhooks may reach loopback, where the tests' receivers listen (refused by default)."""
     server = Server(tmp_path_factory.mktemp("pipeline"), workers=1,
-                    env={"OCULI_RETRY_BASE_SECONDS": "0.3", "OCULI_WEBHOOK_TIMEOUT": "2"})
+                    env={"OCULI_RETRY_BASE_SECONDS": "0.3", "OCULI_WEBHOOK_TIMEOUT": "2",
+                         "OCULI_OUTBOUND_ALLOW_NETWORKS": json.dumps(["127.0.0.0/8"])})
     yield server
     server.stop()

@@ -15,12 +15,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from oculi import metrics
 from oculi.config import Settings
+from oculi.net.outbound import FetchFailed, Outbound, OutboundRefused
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.events import CONTENT_TYPES, EVENT_TYPES, render
 from oculi.services.jobs import JobRun, JobService, PermanentFailure, RetryLater
@@ -70,11 +70,11 @@ def _info(row: Webhook, secret: bool = False) -> WebhookInfo:
 
 
 class WebhookService:
-    def __init__(self, sessions: sessionmaker, jobs: JobService, settings: Settings):
+    def __init__(self, sessions: sessionmaker, jobs: JobService, settings: Settings, outbound: Outbound | None = None):
         self.sessions = sessions
         self.jobs = jobs
         self.settings = settings
-        self.client = httpx.Client(timeout=settings.webhook_timeout, follow_redirects=False)
+        self.outbound = outbound or Outbound.from_settings(settings, user_agent="Oculi-Webhooks/1")
 
     # -- subscriptions ----------------------------------------------------------------------------
 
@@ -87,6 +87,10 @@ class WebhookService:
             raise InvalidParameter(f"unknown events {sorted(unknown)}; choose from {', '.join(EVENT_TYPES)} or *")
         if fmt not in CONTENT_TYPES:
             raise InvalidParameter("format must be json or xml")
+        try:  # the address is checked again at every delivery: this only catches the obvious early
+            self.outbound.check(url)
+        except OutboundRefused as exc:
+            raise OutboundRefused(f"webhook url refused: {exc}") from None
         row = Webhook(id=str(uuid.uuid4()), url=url, events=json.dumps(sorted(set(events))), format=fmt,
                       secret=secret or secrets.token_hex(32), created_at=time.time(),
                       retry_for_seconds=retry_for_seconds or self.settings.webhook_retry_for_seconds)
@@ -172,13 +176,15 @@ class WebhookService:
                    "X-Oculi-Timestamp": str(timestamp), "X-Oculi-Event": row.event, "X-Oculi-Delivery": row.id,
                    "User-Agent": "Oculi-Webhooks/1"}
         started = time.perf_counter()
-        status, error = None, None
-        try:
-            status = self.client.post(hook.url, content=row.body, headers=headers).status_code
+        status, error, refused = None, None, False
+        try:  # through the guard: the address is checked when the connection is made, not before
+            status = self.outbound.post(hook.url, row.body, headers, self.settings.webhook_timeout)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        except OutboundRefused as exc:  # nothing was sent: recorded, and not retried (it is a decision)
+            error, refused = f"refused: {exc}", True
+        except FetchFailed as exc:
+            error = str(exc)
         ms = (time.perf_counter() - started) * 1000
         ok = error is None
         with self.sessions.begin() as s:
@@ -191,6 +197,8 @@ class WebhookService:
         metrics.WEBHOOK_DELIVERIES.labels("delivered" if ok else "error").inc()
         if ok:
             return []
+        if refused:
+            raise PermanentFailure(error)
         delay = self.jobs.backoff(number)
         if time.time() + delay > row.deadline:
             raise PermanentFailure(f"{error}; gave up after {number} attempts (retry window over)")
