@@ -9,14 +9,17 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from oculi.config import Settings
+from oculi.net.outbound import Outbound, ResponseTooLarge
 from oculi.services import imaging
 from oculi.services.collections import CollectionService, Scope
-from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
+from oculi.services.errors import ErrorKind, ImageTooLarge, InvalidParameter, ServiceError
 from oculi.services.identify import check_collections
 from oculi.services.jobs import JobService
 from oculi.services.report import check_features
@@ -24,6 +27,7 @@ from oculi.storage.blobs import BlobNotFound, BlobStore
 from oculi.storage.db.models import Image, ImageFace, ImageLabel, ImageTag
 
 DEFAULT_FEATURES = ["labels", "faces", "text", "moderation"]
+URL_MAX_BYTES = imaging.MAX_S3_BYTES  # 15 MB, Rekognition's limit for an image it reads from S3
 
 
 class ImageNotFound(ServiceError):
@@ -39,6 +43,7 @@ class Upload:
     features: list[str] = field(default_factory=lambda: list(DEFAULT_FEATURES))
     collections: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    source: str = "upload"  # upload | url
 
 
 @dataclass
@@ -78,12 +83,13 @@ def _uncursor(token: str) -> tuple[float, str]:
 
 class ImageService:
     def __init__(self, sessions: sessionmaker, store: BlobStore, jobs: JobService, collections: CollectionService,
-                 settings: Settings):
+                 settings: Settings, outbound: Outbound | None = None):
         self.sessions = sessions
         self.store = store
         self.jobs = jobs
         self.collections = collections
         self.settings = settings
+        self.outbound = outbound or Outbound.from_settings(settings)
         self.scope = Scope(settings.rest_account, settings.rest_region)
 
     # -- ingest -----------------------------------------------------------------------------------
@@ -94,12 +100,24 @@ class ImageService:
         formats = [self.check(u) for u in uploads]
         return [self._store(u, fmt) for u, fmt in zip(uploads, formats, strict=True)]
 
+    def fetch(self, url: str, features: list[str], collections: list[str], tags: list[str]) -> Upload:
+        """An upload whose bytes come from a web server, fetched through the outbound guard (refused addresses,
+        redirects, time and a 15 MB cap while streaming). Its Content-Type is ignored: `upload` checks the bytes
+        themselves, as for any file, before anything is stored."""
+        limit = min(URL_MAX_BYTES, self.settings.max_upload_bytes)
+        try:
+            fetched = self.outbound.fetch(url, limit, self.settings.url_fetch_timeout)
+        except ResponseTooLarge as exc:
+            raise ImageTooLarge(f"Image size is too large: {exc}") from None
+        name = PurePosixPath(unquote(urlsplit(fetched.url).path)).name or "image"
+        return Upload(fetched.data, name, features, collections, tags, source="url")
+
     def _store(self, upload: Upload, fmt: str) -> Image:
         image_id = str(uuid.uuid4())
         day = time.strftime("%Y/%m/%d", time.gmtime())
         key = f"uploads/{day}/{image_id}/{safe_name(upload.filename)}"
         self.store.put(self.settings.bucket, key, upload.data, imaging.CONTENT_TYPES[fmt])
-        return self._record(image_id, self.settings.bucket, key, upload, fmt, "upload", None)
+        return self._record(image_id, self.settings.bucket, key, upload, fmt, upload.source, None)
 
     def register(self, bucket: str, key: str, upload: Upload, source: str, enroll_as: str | None = None,
                  image_id: str | None = None) -> Image | None:

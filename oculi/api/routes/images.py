@@ -35,6 +35,12 @@ async def upload_images(
     response: Response,
     files: Annotated[list[UploadFile] | None, File(description="one or more images")] = None,
     file: Annotated[UploadFile | None, File(description="a single image")] = None,
+    url: Annotated[str | None, Form(
+        description="an http(s) URL the service fetches the image from (with or instead of files), through the "
+                    "outbound guard: addresses on loopback, private, link-local and other internal networks are "
+                    "refused (400) unless OCULI_OUTBOUND_ALLOW_NETWORKS allows them, cloud metadata addresses "
+                    "always; at most 3 redirects, each checked; 15 MB at most (413); the content must be an image "
+                    "by its bytes, whatever its Content-Type")] = None,
     features: Annotated[str, Form(description="comma-separated: labels,faces,text,moderation")] =
         ",".join(DEFAULT_FEATURES),
     collections: Annotated[str, Form(description="comma-separated collections to search each face in")] = "",
@@ -42,14 +48,18 @@ async def upload_images(
     wait: Annotated[bool, Query(description="answer when the analysis is done (200) instead of at once")] = False,
 ) -> ImagesPublic:
     parts = [f for f in [*(files or []), file] if f is not None]
-    if not parts:
-        raise InvalidParameter("no image: send one or more files in the multipart fields 'files' or 'file'")
+    if not parts and not url:
+        raise InvalidParameter("no image: send one or more files in the multipart fields 'files' or 'file', "
+                               "or an image URL in the field 'url'")
     uploads = []
     for part in parts:
         data = await part.read(svc.settings.max_upload_bytes + 1)
         if len(data) > svc.settings.max_upload_bytes:
             raise ImageTooLarge(f"{part.filename}: over the {svc.settings.max_upload_bytes}-byte upload limit")
         uploads.append(Upload(data, part.filename or "image", _csv(features), _csv(collections), _csv(tags)))
+    if url:  # fetched before anything is stored: a refused or bad URL stores none of the batch
+        uploads.append(await run_in_threadpool(svc.images.fetch, url.strip(), _csv(features), _csv(collections),
+                                               _csv(tags)))
 
     rows = await run_in_threadpool(svc.images.upload, uploads)
     ids = [r.id for r in rows]
