@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from concurrent.futures import BrokenExecutor
 
 from sqlalchemy import delete, update
 
@@ -13,6 +14,7 @@ from oculi.logs import bind
 from oculi.services import events, imaging, report
 from oculi.services.analysis import Analyzer
 from oculi.services.enrollment import ensure_collection, index_largest
+from oculi.services.errors import ServiceError
 from oculi.services.identify import OUTSIDER, match_faces
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobRun, PermanentFailure
@@ -57,7 +59,13 @@ class AnalyzeHandler:
         started = time.perf_counter()
         img = self.analyzer.from_bytes(data, formats=imaging.ALL_FORMATS,
                                        max_bytes=max(settings.max_upload_bytes, imaging.MAX_S3_BYTES))
-        analysis = report.run(self.analyzer, img, json.loads(row.features))
+        try:
+            analysis = report.run(self.analyzer, img, json.loads(row.features))
+        except (ServiceError, MemoryError, OSError, BrokenExecutor):
+            raise  # the caller's data (final), or a process short of memory or lost (another try may pass)
+        except Exception as exc:  # the models are functions of the pixels: what failed here fails again
+            LOG.exception("the models failed on this image")
+            raise PermanentFailure(f"the models failed on this image: {type(exc).__name__}: {exc}") from exc
         faces = sorted(analysis.faces or [], key=lambda f: -f.box.area)  # largest first, as in the result
         if analysis.faces is not None:
             analysis.faces = faces
