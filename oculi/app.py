@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from oculi import metrics
+from oculi.api import docs
+from oculi.api.bodies import BodyLimitMiddleware, is_aws
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.observe import ObserveMiddleware
 from oculi.api.routes import events, faces, identify, images, jobs, webhooks
+from oculi.aws import transport
 from oculi.aws.auth import Authenticator
-from oculi.aws.dispatch import handle
+from oculi.aws.protocol import max_request_bytes
 from oculi.config import Settings, get_settings
 from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider
@@ -25,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     services = Services.build(settings)
     provider = RekognitionProvider(services.analyzer, services.collections)
     auth = Authenticator(settings.access_keys, settings.secret_keys, settings.access_policies)
-    app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models")
+    app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models", **docs.DOCS)
+    docs.mount(app)  # the schema and its viewers behind the API key, when keys are set
     app.state.settings = settings
     app.state.services = services
     app.state.analyzer = services.analyzer
@@ -35,15 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 
-    app.add_middleware(ObserveMiddleware)
+    app.add_middleware(BodyLimitMiddleware, timeout=settings.body_timeout_seconds,
+                       limit=lambda scope: max_request_bytes() if is_aws(scope) else settings.rest_request_bytes)
+    app.add_middleware(ObserveMiddleware)  # added last: outermost, so it sees the body limits' answers too
 
     @app.post("/", include_in_schema=False)
     async def rekognition(request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        status, out_headers, body = await run_in_threadpool(handle, provider, headers, raw, auth, request.method,
-                                                            str(request.url))
-        return Response(body, status_code=status, headers=out_headers)
+        return await transport.answer(request, provider, auth)
 
     @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_key)])
     def prometheus() -> Response:

@@ -120,9 +120,14 @@ def cmd_serve(args) -> int:
         children = [subprocess.Popen(worker, env=env) for _ in range(args.queue_processes)]
     workers = args.workers if args.workers is not None else (settings.workers or os.cpu_count() or 1)
     try:
+        from oculi.api.http import HeadTimeoutProtocol  # a deadline on request heads (httptools)
+        http = HeadTimeoutProtocol
+    except ImportError:
+        http = "auto"
+    try:
         uvicorn.run("oculi.app:create_app", factory=True, host=args.host or settings.host,
                     port=args.port or settings.port, workers=workers, log_level=args.log_level, log_config=None,
-                    access_log=False)  # oculi.access logs each request with its id
+                    access_log=False, http=http)  # oculi.access logs each request with its id
     finally:
         for child in children:
             child.terminate()

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     rest_account: str = Field(default="000000000000", description="account of resources used by the REST API")
     rest_region: str = Field(default="us-east-1", description="region of resources used by the REST API")
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, description="REST uploads")
+    max_request_bytes: int = Field(default=0, ge=0, description="largest REST request body, all its files and "
+                                                                "fields together, refused (413) before it is read; "
+                                                                "0: max_upload_bytes + 1 MiB. The Rekognition front "
+                                                                "takes what its largest request needs (15,029,592)")
+    body_timeout_seconds: float = Field(default=60.0, gt=0, description="longest time to receive a request (its "
+                                                                        "headers, then its body): slower or short "
+                                                                        "bodies get 408 and the connection closed")
     access_keys: dict[str, str] = Field(default_factory=dict,
                                         description='access key -> 12-digit account, e.g. {"AKIA...": "111122223333"}')
     secret_keys: dict[str, str] = Field(default_factory=dict,
@@ -77,6 +84,10 @@ class Settings(BaseSettings):
     @property
     def optional_packages(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.optional_models.split(",") if x.strip())
+
+    @property
+    def rest_request_bytes(self) -> int:
+        return self.max_request_bytes or self.max_upload_bytes + 1024 * 1024
 
     @property
     def models_dir(self) -> Path:
