@@ -1,4 +1,4 @@
-"""App factory: the Rekognition front at POST /, the REST API at /v1, /metrics and /healthz."""
+"""App factory: the Rekognition front at POST /, the REST API at /v1, /metrics, /healthz and the web pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from oculi.api.bodies import BodyLimitMiddleware, is_aws
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.observe import ObserveMiddleware
-from oculi.api.routes import events, faces, identify, images, jobs, webhooks
+from oculi.api.routes import analyze, collections, events, faces, identify, images, jobs, models, webhooks
 from oculi.aws import transport
 from oculi.aws.auth import Authenticator
 from oculi.aws.protocol import max_request_bytes
@@ -18,6 +18,7 @@ from oculi.config import Settings, get_settings
 from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider
 from oculi.services.errors import ServiceError
+from oculi.web import pages
 from oculi.wiring import Services
 
 
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyzer = services.analyzer
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    for module in (identify, images, jobs, webhooks, events, faces):
+    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         missing = services.analyzer.models.pack.missing()
         return {"status": "ok" if not missing else "models missing", "missing": [f.id for f in missing]}
 
+    pages.mount(app)  # the web pages at /, after the API so no page URL can shadow it
     return app

@@ -29,6 +29,10 @@ class ImagePublic(BaseModel):
     result: dict[str, Any] | None = None
 
 
+class TagsUpdate(BaseModel):
+    tags: list[str] = Field(description="the image's new tags, replacing the old ones")
+
+
 class ImagesPublic(BaseModel):
     data: list[ImagePublic]
     count: int

@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from oculi.services.analysis import FACE_MODEL_VERSION, LABEL_MODEL_VERSION, TEXT_MODEL_VERSION, Analyzer
+from oculi.services.analysis import Analyzer, face_model_version, text_model_version
 from oculi.services.errors import InvalidParameter
 from oculi.services.faces import Face, detect_faces
+from oculi.services.image_properties import ImageProperties, image_properties
 from oculi.services.imaging import DecodedImage
 from oculi.services.labels import Label, detect_labels
+from oculi.services.labels import model_version as label_model_version
 from oculi.services.moderation import ModerationLabel, detect_moderation_labels
 from oculi.services.moderation import model_version as moderation_model_version
 from oculi.services.text import TextDetection, detect_text
 
-FEATURES = ("labels", "faces", "text", "moderation")
+FEATURES = ("labels", "faces", "text", "moderation", "properties")
 
 
 def _plain(obj):
@@ -35,6 +37,7 @@ class Analysis:
     faces: list[Face] | None = None
     text: list[TextDetection] | None = None
     moderation: list[ModerationLabel] | None = None
+    properties: ImageProperties | None = None
     models: dict[str, str] = field(default_factory=dict)
 
 
@@ -50,16 +53,19 @@ def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
     m, out = analyzer.models, Analysis()
     if "labels" in features:
         out.labels = detect_labels(m, img.rgb)
-        out.models["labels"] = LABEL_MODEL_VERSION
+        out.models["labels"] = label_model_version(m)
     if "faces" in features:
         out.faces = detect_faces(m, img.rgb, attributes=True, tile_min_side=analyzer.settings.face_tile_min_side)
-        out.models["faces"] = FACE_MODEL_VERSION
+        out.models["faces"] = face_model_version(m)
     if "text" in features:
         out.text = [t for t in detect_text(m, img.rgb) if t.type == "LINE"]
-        out.models["text"] = TEXT_MODEL_VERSION
+        out.models["text"] = text_model_version(m)
     if "moderation" in features:
         out.moderation = detect_moderation_labels(m, img.rgb)
         out.models["moderation"] = moderation_model_version(m)
+    if "properties" in features:  # colours and quality of the whole image, and of the objects against the rest
+        boxes = [box for lb in out.labels or [] for box, _ in lb.instances]
+        out.properties = image_properties(img.rgb, boxes)
     return out
 
 

@@ -6,14 +6,16 @@ import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from oculi.api.deps import ServicesDep
-from oculi.api.schemas import ImagePublic, ImagesPublic
+from oculi.api.schemas import ImagePublic, ImagesPublic, TagsUpdate
 from oculi.services.errors import ImageTooLarge, InvalidParameter
+from oculi.services.image_tags import set_tags
 from oculi.services.images import DEFAULT_FEATURES, ImageNotFound, ImageQuery, Upload
+from oculi.services.thumbnails import Thumbnails
 from oculi.storage.blobs import BlobNotFound
 
 router = APIRouter()
@@ -119,6 +121,30 @@ def get_original(svc: ServicesDep, image_id: str) -> StreamingResponse:
     return _stream(svc, row.bucket, row.key, row.content_type)
 
 
+@router.get("/images/{image_id}/thumbnail", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}}}, 304: {"description": "Not modified (If-None-Match)"}})
+def get_thumbnail(svc: ServicesDep, request: Request, image_id: str) -> Response:
+    """A JPEG of at most 320 px a side, made once on the first request and kept beside the original; cacheable
+    (the ETag is the original's sha256, which never changes for an id)."""
+    row = svc.images.get(image_id)
+    etag = f'"{row.sha256[:32]}-t320"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=86400"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    try:
+        data = Thumbnails(svc.images.store).get(row.bucket, row.key)
+    except BlobNotFound:
+        raise ImageNotFound(f"s3://{row.bucket}/{row.key} is not in the object store") from None
+    return Response(data, media_type="image/jpeg", headers=headers)
+
+
+@router.patch("/images/{image_id}", response_model=ImagePublic)
+def update_image(svc: ServicesDep, image_id: str, body: TagsUpdate) -> ImagePublic:
+    """Replace the image's tags (lower-cased, trimmed, duplicates dropped, at most 50)."""
+    set_tags(svc.images.sessions, image_id, body.tags, ImageNotFound)
+    return _public(svc, [svc.images.get(image_id)], False)[0]
+
+
 @router.get("/images/{image_id}/result.json")
 def get_result(svc: ServicesDep, image_id: str) -> StreamingResponse:
     row = svc.images.get(image_id)
@@ -129,5 +155,7 @@ def get_result(svc: ServicesDep, image_id: str) -> StreamingResponse:
 
 @router.delete("/images/{image_id}", status_code=204)
 def delete_image(svc: ServicesDep, image_id: str) -> Response:
+    row = svc.images.get(image_id)
     svc.images.delete(image_id)
+    Thumbnails(svc.images.store).delete(row.bucket, row.key)
     return Response(status_code=204)

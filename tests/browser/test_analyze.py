@@ -1,0 +1,149 @@
+"""Analyze (the home page) in Chromium: a dropped photo is drawn where the API says, the slider filters at once,
+the JSON tab is the API's answer, the boto3 snippet runs as is, and text from an image is never markup."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.browser.conftest import check_axe, drop_files, screenshot
+from tests.conftest import data
+
+PHOTO = "faces/face_recognition/examples/two_people.jpg"  # two faces, two people (objects), a little text
+
+
+def _analyse(page, path, features=("labels", "faces", "text", "moderation")):
+    pg = page.goto("/")
+    for box in pg.locator("input[name=feature]").all():
+        box.set_checked(box.get_attribute("value") in features)
+    with pg.expect_response(lambda r: r.url.endswith("/v1/analyze"), timeout=180_000) as answer:
+        drop_files(pg, "#drop", [path])
+    pg.wait_for_selector("body[data-state=drawn]", timeout=30_000)
+    assert answer.value.status == 200
+    return pg, answer.value.json()
+
+
+def _rect(pg, key: str, nth: int = 0) -> dict:
+    return pg.evaluate("""([key, nth]) => {
+        const r = document.querySelectorAll(`svg .item[data-key="${key}"] rect.shape`)[nth];
+        return { x: +r.getAttribute("x"), y: +r.getAttribute("y"), w: +r.getAttribute("width"),
+                 h: +r.getAttribute("height") };
+    }""", [key, nth])
+
+
+def test_boxes_slider_json_and_linking(page):
+    pg, result = _analyse(page, data(PHOTO))
+    natural = pg.evaluate("(() => { const i = document.querySelector('#stage img');"
+                          " return [i.naturalWidth, i.naturalHeight]; })()")
+    assert natural == [result["image"]["width"], result["image"]["height"]]
+    assert pg.evaluate("document.querySelector('#stage svg').getAttribute('viewBox')") == \
+        f"0 0 {natural[0]} {natural[1]}"
+    W, H = natural
+    assert len(result["faces"]) == 2 and any(lb["instances"] for lb in result["labels"])
+    for i, face in enumerate(result["faces"]):
+        b, r = face["box"], _rect(pg, f"face:{i}")
+        assert abs(r["x"] - b["left"] * W) <= 2 and abs(r["y"] - b["top"] * H) <= 2
+        assert abs(r["w"] - b["width"] * W) <= 2 and abs(r["h"] - b["height"] * H) <= 2
+    for i, label in enumerate(result["labels"]):
+        for j, (b, _) in enumerate(label["instances"]):
+            r = _rect(pg, f"label:{i}", j)
+            assert abs(r["x"] - b["left"] * W) <= 2 and abs(r["w"] - b["width"] * W) <= 2
+            assert abs(r["y"] - b["top"] * H) <= 2 and abs(r["h"] - b["height"] * H) <= 2
+    # the drawing is in the photo's own coordinates: shown smaller, the boxes keep their place on the photo
+    pg.set_viewport_size({"width": 700, "height": 900})
+    img_box = pg.locator("#stage img").bounding_box()
+    face_box = pg.locator('svg .item[data-key="face:0"] rect.shape').bounding_box()
+    scale = img_box["width"] / W
+    assert abs(face_box["x"] - (img_box["x"] + result["faces"][0]["box"]["left"] * W * scale)) <= 3
+    pg.set_viewport_size({"width": 1280, "height": 900})
+
+    # the slider: between the two faces' confidences, one face box hides, at once, with no request
+    confs = sorted(f["confidence"] for f in result["faces"])
+    cut = (confs[0] + confs[1]) / 2
+    requests = []
+    pg.on("request", lambda r: requests.append(r.url) if "/v1/" in r.url else None)
+    pg.locator("#min-confidence").fill(str(round(cut)))
+    for i, face in enumerate(result["faces"]):
+        visible = pg.locator(f'svg .item[data-key="face:{i}"]').is_visible()
+        assert visible == (face["confidence"] >= round(cut)), (i, face["confidence"], cut)
+    assert not requests
+    pg.locator("#min-confidence").fill("0")
+
+    # the JSON tab is the API's answer
+    pg.get_by_role("tab", name="JSON").click()
+    assert json.loads(pg.locator("#panel-json code").text_content()) == result
+
+    # hover a row -> its box lights; click a box -> its row is selected
+    pg.get_by_role("tab", name="Faces").click()
+    pg.locator('#panel-faces tr[data-key="face:1"]').hover()
+    assert "hl" in pg.locator('svg .item[data-key="face:1"]').get_attribute("class")
+    pg.locator('svg .item[data-key="face:0"] rect.shape').click(force=True)
+    assert "selected" in pg.locator('#panel-faces tr[data-key="face:0"]').get_attribute("class")
+    assert pg.locator("#panel-faces tbody tr").count() == 2
+    check_axe(pg)
+    screenshot(pg, "analyze")
+    assert not page.errors and not page.dialogs
+
+
+def test_boto3_snippet_runs_as_is(page, tmp_path):
+    path = data(PHOTO)
+    pg, result = _analyse(page, path, features=("labels",))
+    pg.get_by_role("tab", name="Code").click()
+    code = pg.locator("code.code-boto3").text_content()
+    assert "detect_labels" in code and page.base in code
+    (tmp_path / path.name).write_bytes(path.read_bytes())
+    here, out, scope = os.getcwd(), io.StringIO(), {}
+    os.chdir(tmp_path)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "snippet.py", "exec"), scope)  # noqa: S102 (the page's code, run as a reader would)
+    finally:
+        os.chdir(here)
+    got = [lb["Name"] for lb in scope["labels"]["Labels"]]
+    assert got[0] == result["labels"][0]["name"]  # the same top label, and the same set above the borderline
+    assert {n for n in got} >= {lb["name"] for lb in result["labels"] if lb["confidence"] >= 60}
+    assert got[0] in out.getvalue()
+    screenshot(pg, "analyze-code")
+
+
+def test_text_from_an_image_is_text_not_markup(page, tmp_path):
+    payload = "<img src=x onerror=alert(1)>"
+    im = Image.new("RGB", (1400, 300), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 64)
+    ImageDraw.Draw(im).text((40, 110), payload, fill="black", font=font)
+    path = tmp_path / "xss.png"
+    im.save(path)
+    pg, result = _analyse(page, path, features=("text", "labels"))
+    assert [t["text"] for t in result["text"]] == [payload]
+    pg.get_by_role("tab", name="Text").click()
+    assert pg.locator("#panel-text td").first.text_content() == payload  # the words, shown as words
+    assert pg.evaluate("document.querySelectorAll('img[src=\"x\"], img[src$=\"/x\"]').length") == 0
+    assert payload in pg.locator("svg .item[data-key='text:0'] title").text_content()
+    pg.wait_for_timeout(300)
+    assert not page.dialogs and not page.errors
+
+
+def test_wrong_file_type_says_so(page, tmp_path):
+    pg = page.goto("/")
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not an image")
+    pg.evaluate("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(["not an image"], "notes.txt", { type: "text/plain" }));
+        document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true,
+                                                                                 dataTransfer: dt }));
+    }""")
+    assert "Not an image: notes.txt" in pg.locator("#status").text_content()
+    # a file that claims to be an image but is not: the server's reason is shown in the page
+    pg.evaluate("""() => {
+        const dt = new DataTransfer();
+        dt.items.add(new File(["GIF89a broken"], "broken.jpg", { type: "image/jpeg" }));
+        document.querySelector('#drop').dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true,
+                                                                                 dataTransfer: dt }));
+    }""")
+    pg.wait_for_selector("body[data-state=error]", timeout=30_000)
+    assert "Could not analyse the photo" in pg.locator("#status").text_content()
