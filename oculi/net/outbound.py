@@ -25,7 +25,7 @@ import httpcore
 import httpx
 
 from oculi.errors import ErrorKind, ServiceError
-from oculi.net.addresses import ALWAYS, AddressPolicy, is_metadata_name
+from oculi.net.addresses import ALWAYS, AddressPolicy, is_metadata_name, parse
 
 Resolver = Callable[[str, int], list[str]]  # (host, port) -> addresses as strings
 Connector = Callable[[str, int, "float | None"], httpcore.NetworkStream]  # (address, port, timeout) -> stream
@@ -71,6 +71,14 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def direct_connector(address: str, port: int, timeout: float | None) -> httpcore.NetworkStream:
     return httpcore.SyncBackend().connect_tcp(address, port, timeout=timeout)
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        parse(host)
+        return True
+    except ValueError:
+        return False
 
 
 class _GuardedBackend(httpcore.NetworkBackend):
@@ -132,8 +140,8 @@ class Outbound:
         host = unquote(host)
         if is_metadata_name(host):
             raise OutboundRefused(f"{host} is a cloud metadata name, refused always")
-        try:
-            addresses = self.resolver(host, port)
+        try:  # an IP literal (an IPv6 one with its zone, too) is judged as written, without a resolver
+            addresses = [host] if _is_literal(host) else self.resolver(host, port)
         except (OSError, UnicodeError) as exc:
             raise FetchFailed(f"ConnectError: cannot resolve {host}: {exc}") from None
         if not addresses:

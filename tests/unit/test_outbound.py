@@ -253,3 +253,12 @@ def test_http_errors_and_unresolvable_names_are_fetch_failures():
     with pytest.raises(FetchFailed, match="cannot resolve"):
         guard.fetch("http://nowhere.example.com/x.jpg", 1000, 5)
     guard.check("http://nowhere.example.com/hook")  # at registration, a name that does not resolve yet is fine
+
+
+def test_ip_literals_are_judged_without_a_resolver():
+    guard = Outbound(AddressPolicy(), resolver=Resolver({}), connector=Recorder())
+    for url, why in (("http://[fe80::1%25eth0]/x.jpg", "link-local"), ("http://[fd00:ec2::254]/", "metadata"),
+                     ("http://10.0.0.1/", "private"), ("http://[::]/", "unspecified")):
+        with pytest.raises(OutboundRefused, match=why):
+            guard.fetch(url, 1000, 5)
+    assert guard.resolver.asked == [] and guard.connector.connected == []
