@@ -6,7 +6,7 @@ import { h } from "./results.js";
 const $ = (id) => document.getElementById(id);
 const filters = $("filters");
 const grid = $("grid");
-const PAGE = 48;
+const PAGE = Number(new URLSearchParams(location.search).get("limit")) || 48; // ?limit= : the page size
 let cursor = null;
 let loading = false;
 let done = false;
