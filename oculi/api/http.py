@@ -36,8 +36,10 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
         self._head_timer = None
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:  # no answer of ours is under way
-            self.transport.write(REQUEST_TIMEOUT)
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._arm()  # a pipelined head waits behind an answer still being made: its time starts after
+            return
+        self.transport.write(REQUEST_TIMEOUT)
         self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
