@@ -1,0 +1,127 @@
+"""Gallery and image pages in Chromium: every filter kept in the URL, endless scrolling over several API pages,
+thumbnails (never the originals) in the grid, the image page drawn, tags edited, delete with confirmation."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.browser.conftest import check_axe, screenshot
+from tests.conftest import data
+
+EX = "faces/face_recognition/examples"
+
+
+def store(url: str, path, features: str, tags: str = "") -> dict:
+    with open(path, "rb") as fh:
+        r = httpx.post(url + "/v1/images?wait=true", files={"file": (path.name, fh)},
+                       data={"features": features, "tags": tags}, timeout=300)
+    assert r.status_code == 200, r.text
+    return r.json()["data"][0]
+
+
+@pytest.fixture(scope="module")
+def stored(web, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gallery")
+    sign = folder / "sign.png"
+    im = Image.new("RGB", (900, 260), "white")
+    ImageDraw.Draw(im).text((40, 80), "HELLO GALLERY", fill="black",
+                            font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 80))
+    im.save(sign)
+    out = {"people": store(web.url, data(f"{EX}/two_people.jpg"), "labels,faces", "team,office"),
+           "sign": store(web.url, sign, "text", "docs")}
+    out["bulk"] = [store(web.url, data(p), "moderation", "bulk") for p in
+                   [f"{EX}/obama_small.jpg", f"{EX}/obama-240p.jpg", f"{EX}/biden.jpg",
+                    "faces/aws-rekognition-lambda/Lawrence2.jpg", "faces/aws-rekognition-lambda/no-face.jpg"]]
+    return out
+
+
+def ids(pg) -> list[str]:
+    return pg.eval_on_selector_all("#grid li", "els => els.map(e => e.dataset.id)")
+
+
+def wait_grid(pg, n: int | None = None):
+    pg.wait_for_function("() => document.querySelector('#grid').dataset.pages > 0", timeout=30_000)
+    if n is not None:
+        pg.wait_for_function(f"() => document.querySelectorAll('#grid li').length === {n}", timeout=30_000)
+
+
+def test_filters_live_in_the_url(page, stored):
+    pg = page.goto("/gallery")
+    wait_grid(pg, 7)
+    pg.fill("#f-label", "person")
+    pg.click("#filters button[type=submit]")
+    wait_grid(pg, 1)
+    assert "label=person" in pg.url and ids(pg) == [stored["people"]["id"]]
+    # a bookmarked search opens with its filters filled in and applied
+    for query, expected in [("text=hello", [stored["sign"]["id"]]), ("tag=docs", [stored["sign"]["id"]]),
+                            ("tag=team%2Coffice", [stored["people"]["id"]]),
+                            ("label=person&min_confidence=99.9", [])]:
+        pg = page.goto(f"/gallery?{query}")
+        wait_grid(pg)
+        pg.wait_for_timeout(200)
+        assert ids(pg) == expected, query
+    assert pg.input_value("#f-min") == "99.9"
+    assert "No photo matches" in pg.text_content("#status")
+    today, yesterday = date.today(), date.today() - timedelta(days=1)
+    pg = page.goto(f"/gallery?until={yesterday}")
+    wait_grid(pg)
+    assert ids(pg) == []
+    pg = page.goto(f"/gallery?since={today}&until={today}&tag=bulk")
+    wait_grid(pg, 5)
+    pg.go_back()
+    assert pg.url.endswith(f"until={yesterday}")
+
+
+def test_endless_scroll_and_thumbnails(page, stored):
+    pg = page.goto("/gallery?limit=2")
+    pg.set_viewport_size({"width": 1280, "height": 300})
+    wait_grid(pg)
+    for _ in range(20):
+        if len(ids(pg)) == 7:
+            break
+        pg.mouse.wheel(0, 2000)
+        pg.wait_for_timeout(150)
+    assert len(ids(pg)) == 7 and len(set(ids(pg))) == 7
+    assert int(pg.get_attribute("#grid", "data-pages")) == 4  # 2 + 2 + 2 + 1
+    pg.set_viewport_size({"width": 1280, "height": 900})
+    pg.wait_for_function("() => [...document.querySelectorAll('#grid img')].every(i => i.complete && i.naturalWidth)")
+    srcs = pg.eval_on_selector_all("#grid img", "els => els.map(e => [e.getAttribute('src'), e.naturalWidth])")
+    assert all(src.endswith("/thumbnail") and w <= 320 for src, w in srcs)
+    check_axe(pg)
+    screenshot(pg, "gallery")
+
+
+def test_image_page_tags_and_delete(page, stored, web):
+    image = stored["people"]
+    pg = page.goto("/gallery")
+    wait_grid(pg)
+    pg.click(f"#grid li[data-id='{image['id']}'] a")
+    pg.wait_for_selector("body[data-state=drawn]", timeout=30_000)
+    assert pg.locator("svg .item[data-key^='face:']").count() == 2
+    pg.fill("#tags", "team, office, Lobby")
+    pg.click("#tags-form button")
+    pg.wait_for_function("() => document.querySelector('#status').textContent === 'Tags saved.'")
+    assert httpx.get(f"{web.url}/v1/images/{image['id']}", timeout=30).json()["tags"] == ["lobby", "office", "team"]
+    check_axe(pg)
+    screenshot(pg, "image")
+    victim = stored["bulk"][0]
+    pg = page.goto(f"/images/{victim['id']}")
+    pg.wait_for_selector("#title:not(:text('Image'))")
+    pg.click("#delete")
+    pg.click("#confirm button[value=cancel]")
+    assert httpx.get(f"{web.url}/v1/images/{victim['id']}", timeout=30).status_code == 200
+    pg.click("#delete")
+    with pg.expect_navigation():
+        pg.click("#confirm-delete")
+    assert pg.url.endswith("/gallery")
+    wait_grid(pg)
+    time.sleep(0.2)
+    assert victim["id"] not in ids(pg)
+    assert httpx.get(f"{web.url}/v1/images/{victim['id']}/original", timeout=30).status_code == 404
+    assert not [p for p in (web.data_dir / "objects").rglob("*") if victim["id"] in str(p) and p.is_file()]
+    assert not page.errors and not page.dialogs
