@@ -4,9 +4,13 @@ OpenAPI pages behind the API key. Raw sockets where a client library would refus
 from __future__ import annotations
 
 import json
+import os
 import select
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import psutil
@@ -243,12 +247,16 @@ def test_wrong_content_type_is_refused(abuse, content_type):
     assert answer.headers["x-amzn-errortype"] == "UnsupportedMediaTypeException"
 
 
-def test_json_content_type_with_parameters_and_boto3_are_accepted(abuse):
+def test_json_content_type_with_parameters_boto3_and_the_aws_cli_are_accepted(abuse):
     answer = httpx.post(abuse.url + "/", content=b"{}", timeout=10,
                         headers={"x-amz-target": "RekognitionService.ListCollections",
                                  "content-type": "Application/X-Amz-Json-1.1; charset=utf-8"})
     assert answer.status_code == 200, answer.text
     assert "CollectionIds" in abuse.client().list_collections()
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+    cli = subprocess.run([str(Path(sys.executable).parent / "aws"), "rekognition", "list-collections",
+                          "--endpoint-url", abuse.url], capture_output=True, text=True, env=env, timeout=60)
+    assert cli.returncode == 0 and "CollectionIds" in json.loads(cli.stdout), cli.stderr
 
 
 # -- OpenAPI pages -------------------------------------------------------------------------------------------
