@@ -1,0 +1,107 @@
+"""People and Door check in Chromium: collections created and deleted, a person enrolled from several photos (a
+line per file, the reason for the photo with no face), search by photo, then the door names them; a stranger is
+an outsider; the door check works at a phone's width; the gallery finds the enrolled person's photos."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.browser.conftest import PHONE, check_axe, drop_files, screenshot
+from tests.conftest import data
+
+EX = "faces/face_recognition/examples"
+LAMBDA = "faces/aws-rekognition-lambda"
+
+
+@pytest.fixture(scope="module")
+def people(browser, web):
+    """Collections made and a person enrolled through the pages themselves."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(web.url + "/people")
+    for name in ("employees", "visitors", "scratch"):
+        pg.fill("#name", name)
+        pg.click("#create button")
+        pg.wait_for_selector(f"#rows tr[data-name='{name}']")
+    pg.close()
+    yield web
+    ctx.close()
+
+
+def test_people_create_and_delete(page, people):
+    pg = page.goto("/people")
+    pg.wait_for_selector("#rows tr[data-name='scratch']")
+    pg.click("button[aria-label='Delete scratch']")
+    pg.click("#confirm button[value=delete]")
+    pg.wait_for_selector("#rows tr[data-name='scratch']", state="detached")
+    names = [c["name"] for c in httpx.get(people.url + "/v1/collections", timeout=30).json()["data"]]
+    assert "scratch" not in names and {"employees", "visitors"} <= set(names)
+    pg.fill("#name", "bad name!")
+    assert not pg.evaluate("() => document.querySelector('#name').checkValidity()")
+    check_axe(pg)
+    screenshot(pg, "people")
+
+
+def test_enrol_then_door_names_them(page, people):
+    pg = page.goto("/people/employees")
+    pg.wait_for_selector("#title:has-text('employees')")
+    pg.fill("#person", "alice")
+    photos = [data(f"{EX}/knn_examples/train/obama/obama.jpg"), data(f"{EX}/knn_examples/train/obama/obama2.jpg"),
+              data(f"{LAMBDA}/no-face.jpg")]
+    drop_files(pg, "#enrol-drop", photos)
+    assert pg.locator("#progress li").count() == 3
+    pg.click("#enrol button[type=submit]")
+    pg.wait_for_selector("body[data-enrolled]", timeout=120_000)
+    lines = pg.locator("#progress li").all_text_contents()
+    assert lines[0] == "obama.jpg: enrolled" and lines[1] == "obama2.jpg: enrolled"
+    assert lines[2].startswith("no-face.jpg: not indexed: ") and len(lines[2]) > len("no-face.jpg: not indexed: ")
+    pg.wait_for_selector("#users li[data-user='alice']")
+    assert pg.locator("#faces li").count() == 2
+    pg.wait_for_function("() => [...document.querySelectorAll('#users img')].every(i => i.complete && i.naturalWidth)")
+    pg.set_input_files("#search-photo", str(data(f"{EX}/obama-480p.jpg")))
+    pg.wait_for_selector("#search-out li")
+    assert pg.locator("#search-out li").first.text_content().startswith("alice — ")
+    check_axe(pg)
+    screenshot(pg, "collection")
+
+    door = page.goto("/door")
+    door.set_input_files("#photo", str(data(f"{EX}/obama-480p.jpg")))
+    door.wait_for_selector("#verdict.employee", timeout=120_000)
+    text = door.text_content("#verdict")
+    assert text.startswith("Employee: alice, ") and 80 <= int(text.rsplit(" ", 1)[1].rstrip("%")) <= 100
+    assert door.locator("#stage svg rect.shape").count() == 1
+    door.set_input_files("#photo", str(data(f"{EX}/alex-lacamoire.png")))
+    door.wait_for_selector("#verdict.outsider", timeout=120_000)
+    assert door.text_content("#verdict") == "Outsider"
+    assert door.locator("#recent li").count() == 2
+    check_axe(door)
+    screenshot(door, "door")
+
+    # the gallery finds the photos in which the enrolled person was recognised
+    with open(data(f"{EX}/obama2.jpg"), "rb") as fh:
+        stored = httpx.post(people.url + "/v1/images?wait=true", files={"file": ("obama2.jpg", fh)},
+                            data={"features": "faces", "collections": "employees"}, timeout=300).json()["data"][0]
+    gallery = page.goto("/gallery?user_id=alice")
+    gallery.wait_for_function("() => document.querySelector('#grid').dataset.pages > 0")
+    assert gallery.eval_on_selector_all("#grid li", "els => els.map(e => e.dataset.id)") == [stored["id"]]
+    assert not page.errors and not page.dialogs
+
+
+def test_door_check_at_a_phone_width(browser, people):
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    pg.goto(people.url + "/door")
+    pg.set_input_files("#photo", str(data(f"{EX}/obama-480p.jpg")))
+    pg.wait_for_selector("#verdict.employee", timeout=120_000)
+    width = pg.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways at a phone's width ({width} px)"
+    verdict = pg.locator("#verdict").bounding_box()
+    assert verdict["width"] >= PHONE["width"] * 0.8 and verdict["height"] >= 60  # large, readable from afar
+    photo = pg.locator("#stage img").bounding_box()
+    assert photo["width"] <= PHONE["width"]
+    for box in [pg.locator("label[for=photo]").bounding_box(), pg.locator("#camera-open").bounding_box()]:
+        assert box["height"] >= 44  # touch targets
+    check_axe(pg)
+    screenshot(pg, "door-phone")
+    ctx.close()
