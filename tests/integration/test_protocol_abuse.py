@@ -186,6 +186,14 @@ def test_the_largest_legal_request_is_admitted(abuse):
     assert err.value.response["Error"]["Code"] == "InvalidImageFormatException"
 
 
+def test_boto3_reads_the_refusal_of_an_oversized_request(abuse):
+    """A 40 MB image: refused on its Content-Length while boto3 is still sending; it reads the early answer."""
+    with pytest.raises(ClientError) as err:
+        abuse.client().detect_labels(Image={"Bytes": b"\xff" * (40 * 1024 * 1024)})
+    assert err.value.response["Error"]["Code"] == "ImageTooLargeException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
 # -- time ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/", "/v1/images"])
