@@ -3,6 +3,7 @@ own browsers are never downloaded) against one `oculi serve` on 127.0.0.1 for th
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -17,8 +18,11 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="session")
 def web(pack, tmp_path_factory) -> Server:
-    """The server the pages are tested on: face crops kept (the People pages show them)."""
-    srv = Server(tmp_path_factory.mktemp("web"), workers=1, env={"OCULI_KEEP_FACE_CROPS": "1"})
+    """The server the pages are tested on: face crops kept (the People pages show them); webhooks and URL uploads
+    may reach loopback, where the tests' own receivers and image servers listen."""
+    srv = Server(tmp_path_factory.mktemp("web"), workers=1,
+                 env={"OCULI_KEEP_FACE_CROPS": "1", "OCULI_WEBHOOK_TIMEOUT": "2",
+                      "OCULI_OUTBOUND_ALLOW_NETWORKS": json.dumps(["127.0.0.0/8"])})
     yield srv
     srv.stop()
 
