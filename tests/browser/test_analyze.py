@@ -147,3 +147,55 @@ def test_wrong_file_type_says_so(page, tmp_path):
     }""")
     pg.wait_for_selector("body[data-state=error]", timeout=30_000)
     assert "Could not analyse the photo" in pg.locator("#status").text_content()
+
+
+def test_image_url_is_fetched_stored_and_drawn(page, tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    from tests.conftest import data as shared
+
+    (tmp_path / "photo.jpg").write_bytes(shared(PHOTO).read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        pg = page.goto("/")
+        for box in pg.locator("input[name=feature]").all():
+            box.set_checked(box.get_attribute("value") in ("faces",))
+        pg.fill("#url", f"{base}/photo.jpg")
+        with pg.expect_response(lambda r: "/v1/images" in r.url and r.request.method == "POST",
+                                timeout=180_000) as answer:
+            pg.click("#url-form button")
+        pg.wait_for_selector("body[data-state=drawn]", timeout=30_000)
+        stored = answer.value.json()["data"][0]
+        assert stored["source"] == "url" and len(stored["result"]["faces"]) == 2
+        assert pg.locator("svg .item[data-key^='face:']").count() == 2
+        assert pg.locator("#stored a").get_attribute("href") == f"/images/{stored['id']}"
+        # a refused URL (credentials in it) says why, in the page
+        pg.fill("#url", f"http://user:secret@127.0.0.1:{httpd.server_address[1]}/photo.jpg")
+        pg.click("#url-form button")
+        pg.wait_for_selector("body[data-state=error]", timeout=30_000)
+        message = pg.locator("#status").text_content()
+        assert message.startswith("Could not analyse the photo: ") and "credential" in message.lower(), message
+    finally:
+        httpd.shutdown()
+
+
+def test_tabs_work_from_the_keyboard(page):
+    pg, _ = _analyse(page, data(PHOTO), features=("labels",))
+    pg.get_by_role("tab", name="Labels").focus()
+    pg.keyboard.press("ArrowRight")
+    assert pg.get_by_role("tab", name="Faces").get_attribute("aria-selected") == "true"
+    pg.keyboard.press("End")
+    assert pg.get_by_role("tab", name="Code").get_attribute("aria-selected") == "true"
+    assert pg.evaluate("() => document.activeElement.textContent") == "Code"
+    pg.keyboard.press("Home")
+    pg.keyboard.press("Tab")  # into the Labels panel, then its first row
+    pg.keyboard.press("Tab")
+    row = pg.evaluate("() => document.activeElement.dataset.key")
+    assert row == "label:0"
+    assert "hl" in pg.locator('svg .item[data-key="label:0"]').first.get_attribute("class")
