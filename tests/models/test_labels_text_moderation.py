@@ -138,7 +138,7 @@ def test_a_page_photographed_large_is_shrunk_before_the_ocr_with_the_same_result
     big = np.asarray(Image.fromarray(page).resize((2560, 1920), Image.Resampling.BICUBIC))
     task = models.get("text")
     ours = task.predict(big)
-    reference = task._read(np.ascontiguousarray(big[:, :, ::-1]))  # rapidocr's own shrink and mapping
+    reference = task._read(task.engine, np.ascontiguousarray(big[:, :, ::-1]))[0]  # rapidocr's shrink and mapping
     assert [t.text for t in ours] == [t.text for t in reference] and len(ours) >= 7
     for a, b in zip(ours, reference, strict=True):
         assert np.abs(np.subtract(a.quad, b.quad)).max() <= 4  # px of 2560; unmapped quads are off by 100s
