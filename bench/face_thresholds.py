@@ -1,11 +1,12 @@
 """Measure false-match and false-non-match rates of the similarity scale on ../shared/data/faces.
 
-Usage: python bench/face_thresholds.py [--out bench/results/face_thresholds.json]
+Usage: python bench/face_thresholds.py [--embedder dlib --embedder sface] [--out bench/results/face_thresholds.json]
 
 Every single-person photo is labelled with its identity (from its file or folder name); identical files are
-counted once. Each pair of photos is scored with the similarity Oculi reports (dlib distance mapped by
-`oculi.services.faces.similarity`), and for each threshold the rates are: FMR = different-person pairs at or
-above it / all different-person pairs; FNMR = same-person pairs below it / all same-person pairs.
+counted once. Each pair of photos is scored, for each embedder, with the similarity Oculi reports (the L2
+distance mapped by that embedder's declared `Similarity`), and for each threshold the rates are: FMR =
+different-person pairs at or above it / all different-person pairs; FNMR = same-person pairs below it / all
+same-person pairs.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from oculi.config import Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
-from oculi.services.faces import detect_faces, similarity  # noqa: E402
+from oculi.services.faces import detect_faces, embed_face, similarity  # noqa: E402
 
 FR = "face_recognition/examples"
 LABELS = {
@@ -74,9 +75,11 @@ LABELS = {
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--embedder", action="append", help="FaceEmbedder implementation(s); default: dlib")
     ap.add_argument("--out", default=str(ROOT / "bench/results/face_thresholds.json"))
     args = ap.parse_args()
     analyzer = Analyzer(Settings())
+    embedders = args.embedder or ["dlib"]
     seen, samples = set(), []
     for rel, who in LABELS.items():
         raw = (DATA / rel).read_bytes()
@@ -84,13 +87,27 @@ def main() -> None:
         if digest in seen:
             continue
         seen.add(digest)
-        faces = detect_faces(analyzer.models, analyzer.from_bytes(raw, max_bytes=50 << 20).rgb, embed=True)
+        rgb = analyzer.from_bytes(raw, max_bytes=50 << 20).rgb
+        faces = detect_faces(analyzer.models, rgb)
         if faces:
-            samples.append((rel, who, max(faces, key=lambda f: f.box.area).embedding))
-    same, diff = [], []
+            face = max(faces, key=lambda f: f.box.area)
+            for name in embedders:
+                embed_face(analyzer.models, rgb, face, name)
+            samples.append((rel, who, face.vectors))
+    reports = {name: table(analyzer, samples, name) for name in embedders}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(reports, indent=2))
+
+
+def table(analyzer: Analyzer, samples: list, embedder: str) -> dict:
+    same, diff, same_d, diff_d = [], [], [], []
     for (_, a, ea), (_, b, eb) in itertools.combinations(samples, 2):
-        (same if a == b else diff).append(similarity(float(np.linalg.norm(ea - eb))))
+        d = float(np.linalg.norm(ea[embedder] - eb[embedder]))
+        (same if a == b else diff).append(similarity(analyzer.models, d, embedder))
+        (same_d if a == b else diff_d).append(d)
     same, diff = np.array(same), np.array(diff)
+    print(f"-- {embedder}: same-person distance max {max(same_d):.3f}, different-person distance min "
+          f"{min(diff_d):.3f}")
     sweep = {}
     for t in (50, 60, 70, 75, 80, 85, 90, 95, 99):
         sweep[t] = {"fmr": float((diff >= t).mean()), "fnmr": float((same < t).mean())}
@@ -98,10 +115,10 @@ def main() -> None:
               f"FNMR {sweep[t]['fnmr']:.4f} ({int((same < t).sum())}/{len(same)})")
     report = {"photos": len(samples), "identities": len({w for _, w, _ in samples}), "same_pairs": len(same),
               "different_pairs": len(diff), "min_same_similarity": float(same.min()),
-              "max_different_similarity": float(diff.max()), "sweep": sweep}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2))
+              "max_different_similarity": float(diff.max()), "max_same_distance": max(same_d),
+              "min_different_distance": min(diff_d), "sweep": sweep}
     print(json.dumps({k: v for k, v in report.items() if k != "sweep"}))
+    return report
 
 
 if __name__ == "__main__":

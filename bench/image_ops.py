@@ -33,11 +33,12 @@ DATA = Path(os.environ.get("OCULI_SHARED_DATA", ROOT.parent / "shared" / "data")
 sys.path.insert(0, str(ROOT))
 
 from oculi.config import Settings  # noqa: E402
-from oculi.operations.images import LABEL_INPUT_SIDE, MODERATION_INPUT_SIDE  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import compare_faces, detect_faces  # noqa: E402
 from oculi.services.labels import detect_labels  # noqa: E402
+from oculi.services.labels import input_side as label_side  # noqa: E402
 from oculi.services.moderation import detect_moderation_labels  # noqa: E402
+from oculi.services.moderation import input_side as moderation_side  # noqa: E402
 from oculi.services.text import detect_text  # noqa: E402
 
 PORTRAIT = DATA / "faces/face_recognition/examples/obama.jpg"
@@ -147,7 +148,7 @@ def main() -> None:
         return analyzer.from_bytes(data, at_least=at_least).rgb
 
     ops = {  # name: (models on the pixel array, the same with a decode first, the request)
-        "DetectLabels": (lambda rgb: detect_labels(m, rgb), lambda: [px(b_portrait, LABEL_INPUT_SIDE)],
+        "DetectLabels": (lambda rgb: detect_labels(m, rgb), lambda: [px(b_portrait, label_side(m))],
                          lambda c: c.detect_labels(Image={"Bytes": b_portrait})),
         "DetectFaces(ALL)": (lambda rgb: detect_faces(m, rgb, attributes=True), lambda: [px(b_group)],
                              lambda c: c.detect_faces(Image={"Bytes": b_group}, Attributes=["ALL"])),
@@ -156,7 +157,7 @@ def main() -> None:
         "DetectText": (lambda rgb: detect_text(m, rgb), lambda: [px(b_page)],
                        lambda c: c.detect_text(Image={"Bytes": b_page})),
         "DetectModerationLabels": (lambda rgb: detect_moderation_labels(m, rgb),
-                                   lambda: [px(b_portrait, MODERATION_INPUT_SIDE)],
+                                   lambda: [px(b_portrait, moderation_side(m))],
                                    lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
     }
     proc, url = start_server(args.threads, args.embedding_processes)

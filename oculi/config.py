@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,8 +14,28 @@ def _default_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oculi"
 
 
+class ModelChoice(BaseModel):
+    """One implementation per model task (OCULI_MODELS__FACE_DETECTION=yunet); None: the task's default.
+    `oculi.ml.base.Models` checks each name against the registry when the service starts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    face_detection: str | None = Field(default=None, description="yunet (default) or blazeface")
+    face_embedding: str | None = Field(default=None, description="dlib (default) or sface; a collection keeps "
+                                                                 "the embedder it was created with")
+    face_alignment: str | None = None
+    face_mesh: str | None = None
+    age_gender: str | None = None
+    emotion: str | None = None
+    labels: str | None = None
+    objects: str | None = None
+    moderation: str | None = None
+    body_parts: str | None = None
+    text: str | None = None
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OCULI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OCULI_", extra="ignore", env_nested_delimiter="__")
 
     home: Path = Field(default_factory=_default_home, description="model pack and wheel cache")
     data_dir: Path = Field(default=Path("data"), description="objects, database")
@@ -26,6 +46,7 @@ class Settings(BaseSettings):
     embedding_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0,
                                      description="worker processes of the dlib face embedding, which holds "
                                                  "the GIL (0: run it in the request's process)")
+    models: ModelChoice = Field(default_factory=ModelChoice, description="model implementation per task")
     optional_models: str = Field(default="", description="comma-separated optional model packages to use, "
                                                          "e.g. 'nudenet' (AGPL-3.0: explicit-nudity labels)")
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")

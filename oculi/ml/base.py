@@ -1,28 +1,51 @@
-"""Base class of every model task: lazy, locked, once-per-process loading; a registry by name."""
+"""Base class of every model task and the registry of implementations, keyed by (task, implementation).
+
+A task kind (oculi.ml.interfaces: FaceDetector, FaceEmbedder, ...) sets `task`; an implementation subclasses a
+kind and sets `implementation`, which registers it. A second class under the same key is an error at import
+time: a same-named class silently replacing the first is how the old by-name registry lost models.
+`Models.get(FaceDetector)` returns the implementation that settings chose for that task, loaded once per process.
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, TypeVar
 
 from oculi.ml.pack import ModelPack
 
 
+class RegistryError(RuntimeError):
+    """Two implementations under one key, or a setting naming an implementation that does not exist."""
+
+
 class Task:
-    """A model task. Subclasses set `name` and `files`, implement `_load()` and a `predict(...)`.
+    """A model task. Implementations set `implementation`, `files`, `version` (the model's name as the
+    *ModelVersion strings show it) and `input_size` (pixels a side the network sees, None when it takes any),
+    implement `_load()` and the kind's `predict(...)`.
 
     `load()` is idempotent and thread-safe; `predict` holds `self.lock` around the runtime call when the
-    runtime is not re-entrant (LiteRT interpreters, dlib objects).
+    runtime is not re-entrant (LiteRT interpreters, dlib objects, OpenCV nets).
     """
 
-    name: ClassVar[str]
+    task: ClassVar[str]
+    default: ClassVar[str]  # the implementation used when settings name none
+    implementation: ClassVar[str]
     files: ClassVar[tuple[str, ...]] = ()
-    registry: ClassVar[dict[str, type[Task]]] = {}
+    version: ClassVar[str] = ""
+    input_size: ClassVar[int | None] = None
+    decode_side: ClassVar[int | None] = None  # pixels a side the image must keep, when more than input_size
+    registry: ClassVar[dict[tuple[str, str], type[Task]]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__:
-            Task.registry[cls.name] = cls
+        if "implementation" in cls.__dict__:
+            key = (cls.task, cls.implementation)
+            other = Task.registry.get(key)
+            if other is not None and other is not cls:
+                raise RegistryError(f"two implementations of {key[0]} named {key[1]!r}: "
+                                    f"{other.__module__}.{other.__qualname__} and {cls.__module__}.{cls.__qualname__}")
+            Task.registry[key] = cls
 
     def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0):
         self.pack = pack
@@ -43,8 +66,13 @@ class Task:
     def _load(self) -> None:
         raise NotImplementedError
 
+    @classmethod
+    def needs_side(cls) -> int:
+        """The fewest pixels a side a decoded image must keep for this model (0: it takes any size)."""
+        return cls.decode_side or cls.input_size or 0
+
     def versions(self) -> dict[str, str]:
-        """The model (and package) behind this task, for result JSON and *ModelVersion fields."""
+        """The model (and package) behind this task, for result JSON."""
         out = {}
         for fid in self.files:
             f = next(x for x in self.pack.files() if x.id == fid)
@@ -52,24 +80,62 @@ class Task:
         return out
 
 
-class Models:
-    """The per-process set of task instances, created on first use and shared by all requests."""
+T = TypeVar("T", bound=Task)
 
-    def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0):
+
+def kinds() -> dict[str, type[Task]]:
+    """Every task kind by its task name (importing the implementations registers them)."""
+    import oculi.ml.tasks  # noqa: F401
+    from oculi.ml.interfaces import KINDS
+
+    return {k.task: k for k in KINDS}
+
+
+class Models:
+    """The per-process set of task instances, created on first use and shared by all requests.
+
+    `choice`: task name -> implementation (from OCULI_MODELS__<TASK>); tasks not named use their kind's default.
+    """
+
+    def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0,
+                 choice: Mapping[str, str | None] | None = None):
         self.pack = pack
         self.threads = threads
         self.processes = processes
-        self._tasks: dict[str, Task] = {}
+        known = kinds()
+        unknown = set(choice or {}) - set(known)
+        if unknown:
+            raise RegistryError(f"no such model task: {', '.join(sorted(unknown))}; tasks are {', '.join(known)}")
+        self.choice = {name: (choice or {}).get(name) or kind.default for name, kind in known.items()}
+        for name, impl in self.choice.items():
+            self._class(name, impl)
+        self._tasks: dict[tuple[str, str], Task] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str) -> Task:
-        task = self._tasks.get(name)
+    @staticmethod
+    def _class(task: str, implementation: str) -> type[Task]:
+        cls = Task.registry.get((task, implementation))
+        if cls is None:
+            names = sorted(i for t, i in Task.registry if t == task)
+            raise RegistryError(f"no {task} implementation named {implementation!r}; there are: {', '.join(names)}")
+        return cls
+
+    def implementation(self, kind: type[Task]) -> str:
+        """The implementation settings chose for this kind of task."""
+        return self.choice[kind.task]
+
+    def model_class(self, kind: type[T], implementation: str | None = None) -> type[T]:
+        """The class (its declared version and input size) without loading the model."""
+        return self._class(kind.task, implementation or self.implementation(kind))  # type: ignore[return-value]
+
+    def get(self, kind: type[T], implementation: str | None = None) -> T:
+        """The loaded task: the chosen implementation of `kind`, or the one named (a collection's embedder)."""
+        key = (kind.task, implementation or self.implementation(kind))
+        task = self._tasks.get(key)
         if task is None:
             with self._lock:
-                task = self._tasks.get(name)
+                task = self._tasks.get(key)
                 if task is None:
-                    import oculi.ml.tasks  # noqa: F401  (registers the task classes)
-
-                    task = Task.registry[name](self.pack, self.threads, self.processes)
-                    self._tasks[name] = task
-        return task.load()
+                    task = self._class(*key)(self.pack, self.threads, self.processes)
+                    self._tasks[key] = task
+        return task.load()  # type: ignore[return-value]

@@ -7,8 +7,7 @@ import re
 from oculi.aws import api
 from oculi.aws.errors import RequestContext
 from oculi.operations.shapes import box_out, face_detail_out
-from oculi.services.analysis import FACE_INDEX_VERSION, FACE_MODEL_VERSION
-from oculi.services.collections import CollectionService, ResourceNotFound, Scope, StoredFace
+from oculi.services.collections import CollectionService, FaceModel, ResourceNotFound, Scope, StoredFace
 from oculi.services.users import UserService
 
 # Rekognition's collection ARNs come without the "arn:" prefix (CreateCollection's CollectionArn); take both
@@ -28,9 +27,9 @@ def collection_named_by(context: RequestContext, arn: str) -> str:
     return match[3]
 
 
-def face_out(f: StoredFace) -> dict:
+def face_out(f: StoredFace, model: FaceModel) -> dict:
     out = {"FaceId": f.face_id, "BoundingBox": box_out(f.box), "ImageId": f.image_id, "Confidence": f.confidence,
-           "IndexFacesModelVersion": FACE_INDEX_VERSION}
+           "IndexFacesModelVersion": model.index_version}
     if f.external_image_id:
         out["ExternalImageId"] = f.external_image_id
     if f.user_id:
@@ -84,18 +83,21 @@ class CollectionOperations(api.RekognitionApi):
         result = self.collections.index_faces(
             scope(context), request["CollectionId"], img.rgb, request.get("ExternalImageId"),
             request.get("MaxFaces"), request.get("QualityFilter", "AUTO"), attributes=bool(wanted - {"DEFAULT"}))
+        model = result.model
         return {
-            "FaceRecords": [{"Face": face_out(f), "FaceDetail": face_detail_out(d, wanted)} for f, d in result.indexed],
+            "FaceRecords": [{"Face": face_out(f, model), "FaceDetail": face_detail_out(d, wanted)}
+                            for f, d in result.indexed],
             "UnindexedFaces": [{"Reasons": reasons, "FaceDetail": face_detail_out(d, wanted)}
                                for reasons, d in result.unindexed],
-            "FaceModelVersion": FACE_MODEL_VERSION,
+            "FaceModelVersion": model.version,
         }
 
     def list_faces(self, context: RequestContext, request: dict) -> dict:
         page, token = self.collections.list_faces(scope(context), request["CollectionId"], request.get("MaxResults"),
                                                   request.get("NextToken"), request.get("UserId"),
                                                   request.get("FaceIds"))
-        return _paged({"Faces": [face_out(f) for f in page], "FaceModelVersion": FACE_MODEL_VERSION}, token)
+        model = self.collections.face_model(scope(context), request["CollectionId"])
+        return _paged({"Faces": [face_out(f, model) for f in page], "FaceModelVersion": model.version}, token)
 
     def delete_faces(self, context: RequestContext, request: dict) -> dict:
         deleted, failed = self.collections.delete_faces(scope(context), request["CollectionId"], request["FaceIds"])
@@ -110,17 +112,19 @@ class CollectionOperations(api.RekognitionApi):
     def search_faces(self, context: RequestContext, request: dict) -> dict:
         hits = self.collections.search_faces(scope(context), request["CollectionId"], request["FaceId"],
                                              request.get("MaxFaces", 4096), request.get("FaceMatchThreshold", 80.0))
-        return {"SearchedFaceId": request["FaceId"], "FaceModelVersion": FACE_MODEL_VERSION,
-                "FaceMatches": [{"Similarity": sim, "Face": face_out(f)} for f, sim in hits]}
+        model = self.collections.face_model(scope(context), request["CollectionId"])
+        return {"SearchedFaceId": request["FaceId"], "FaceModelVersion": model.version,
+                "FaceMatches": [{"Similarity": sim, "Face": face_out(f, model)} for f, sim in hits]}
 
     def search_faces_by_image(self, context: RequestContext, request: dict) -> dict:
         img = self.image(request["Image"])
         face, hits = self.collections.search_faces_by_image(
             scope(context), request["CollectionId"], img.rgb, request.get("MaxFaces", 4096),
             request.get("FaceMatchThreshold", 80.0), request.get("QualityFilter", "NONE"))
+        model = self.collections.face_model(scope(context), request["CollectionId"])
         return {"SearchedFaceBoundingBox": box_out(face.box), "SearchedFaceConfidence": face.confidence,
-                "FaceMatches": [{"Similarity": sim, "Face": face_out(f)} for f, sim in hits],
-                "FaceModelVersion": FACE_MODEL_VERSION}
+                "FaceMatches": [{"Similarity": sim, "Face": face_out(f, model)} for f, sim in hits],
+                "FaceModelVersion": model.version}
 
     # -- users -------------------------------------------------------------------------------
 
@@ -152,7 +156,8 @@ class CollectionOperations(api.RekognitionApi):
         hits = self.users.search(scope(context), request["CollectionId"], request.get("UserId"),
                                  request.get("FaceId"), request.get("UserMatchThreshold", 80.0),
                                  request.get("MaxUsers", 10))
-        out = {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": FACE_MODEL_VERSION}
+        model = self.collections.face_model(scope(context), request["CollectionId"])
+        out = {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": model.version}
         if request.get("FaceId"):
             out["SearchedFace"] = {"FaceId": request["FaceId"]}
         else:
@@ -164,7 +169,8 @@ class CollectionOperations(api.RekognitionApi):
         face, hits, others = self.users.search_by_image(
             scope(context), request["CollectionId"], img.rgb, request.get("UserMatchThreshold", 80.0),
             request.get("MaxUsers", 10), request.get("QualityFilter", "NONE"))
-        return {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": FACE_MODEL_VERSION,
+        model = self.collections.face_model(scope(context), request["CollectionId"])
+        return {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": model.version,
                 "SearchedFace": {"FaceDetail": face_detail_out(face, {"DEFAULT"})},
                 "UnsearchedFaces": [{"FaceDetails": face_detail_out(f, {"DEFAULT"}), "Reasons": ["FACE_NOT_LARGEST"]}
                                     for f in others]}

@@ -8,19 +8,16 @@ from oculi.aws import api
 from oculi.aws.errors import RequestContext
 from oculi.operations.shapes import box_out, colours_out, compared_face_out, face_detail_out, point_out
 from oculi.services import faces as face_service
-from oculi.services.analysis import LABEL_MODEL_VERSION, TEXT_MODEL_VERSION, Analyzer
+from oculi.services import labels as label_service
+from oculi.services import moderation as moderation_service
+from oculi.services.analysis import Analyzer, text_model_version
 from oculi.services.errors import InvalidParameter
 from oculi.services.image_properties import image_properties
 from oculi.services.imaging import DecodedImage
 from oculi.services.labels import LabelFilter, detect_labels
-from oculi.services.moderation import body_parts_on, detect_moderation_labels
-from oculi.services.moderation import model_version as moderation_model_version
+from oculi.services.moderation import detect_moderation_labels
 from oculi.services.text import WordFilter, detect_text
 from oculi.services.types import Box
-
-LABEL_INPUT_SIDE = 320  # SSD 300x300; EfficientNet-Lite3 280 centre crop of 312
-MODERATION_INPUT_SIDE = 256  # 224x224
-BODY_PARTS_INPUT_SIDE = 320  # NudeNet 320x320, when enabled
 
 
 class ImageOperations(api.RekognitionApi):
@@ -47,7 +44,8 @@ class ImageOperations(api.RekognitionApi):
     def detect_labels(self, context: RequestContext, request: dict) -> dict:
         features = set(request.get("Features") or ["GENERAL_LABELS"])
         # the label models see 300-320 px; image properties (sharpness, colours) want every pixel
-        img = self.image(request["Image"], None if "IMAGE_PROPERTIES" in features else LABEL_INPUT_SIDE)
+        img = self.image(request["Image"], None if "IMAGE_PROPERTIES" in features
+                         else label_service.input_side(self.models))
         settings = request.get("Settings") or {}
         general = settings.get("GeneralLabels") or {}
 
@@ -56,7 +54,7 @@ class ImageOperations(api.RekognitionApi):
 
         label_filter = LabelFilter(lower("LabelInclusionFilters"), lower("LabelExclusionFilters"),
                                    lower("LabelCategoryInclusionFilters"), lower("LabelCategoryExclusionFilters"))
-        out: dict = {"LabelModelVersion": LABEL_MODEL_VERSION}
+        out: dict = {"LabelModelVersion": label_service.model_version(self.models)}
         labels = []
         if "GENERAL_LABELS" in features:
             labels = detect_labels(self.models, img.rgb, request.get("MaxLabels"),
@@ -136,19 +134,18 @@ class ImageOperations(api.RekognitionApi):
             if d.parent_id is not None:
                 item["ParentId"] = d.parent_id
             out.append(item)
-        return {"TextDetections": out, "TextModelVersion": TEXT_MODEL_VERSION}
+        return {"TextDetections": out, "TextModelVersion": text_model_version(self.models)}
 
     def detect_moderation_labels(self, context: RequestContext, request: dict) -> dict:
         if request.get("ProjectVersion"):
             raise InvalidParameter("Request has invalid parameters: custom moderation adapters "
                                    "(ProjectVersion) are not supported by Oculi")
-        img = self.image(request["Image"], BODY_PARTS_INPUT_SIDE if body_parts_on(self.models)
-                         else MODERATION_INPUT_SIDE)
+        img = self.image(request["Image"], moderation_service.input_side(self.models))
         labels = detect_moderation_labels(self.models, img.rgb, request.get("MinConfidence", 50.0))
         return {
             "ModerationLabels": [{"Confidence": m.confidence, "Name": m.name, "ParentName": m.parent,
                                   "TaxonomyLevel": m.level} for m in labels],
-            "ModerationModelVersion": moderation_model_version(self.models),
+            "ModerationModelVersion": moderation_service.model_version(self.models),
         }
 
 

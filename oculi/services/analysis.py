@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from oculi.config import Settings
 from oculi.ml.base import Models
+from oculi.ml.interfaces import FaceDetector, FaceEmbedder, FaceLandmarker, TextRecognizer
 from oculi.ml.pack import ModelPack
 from oculi.services import imaging
 from oculi.services.errors import InvalidS3Object
 from oculi.storage.blobs import BlobNotFound, BlobStore, blob_store_for, valid_key
 
-LABEL_MODEL_VERSION = "oculi-1 (SSD-MobileNetV2 COCO + EfficientNet-Lite3 ImageNet, WordNet taxonomy)"
-FACE_MODEL_VERSION = "oculi-1 (BlazeFace full-range + FaceMesh + dlib ResNet v1)"
-# IndexFacesModelVersion must match [0-9.]+ : the version of Oculi's face-vector format (dlib 128-d, L2)
-FACE_INDEX_VERSION = "1.0"
-TEXT_MODEL_VERSION = "oculi-1 (PP-OCRv6 small, rapidocr 3.10)"
+
+def face_model_version(models: Models, embedder: str | None = None) -> str:
+    """FaceModelVersion from the versions the face models declare; `embedder`: a collection's own embedder
+    instead of the configured one."""
+    detector, mesh = models.model_class(FaceDetector).version, models.model_class(FaceLandmarker).version
+    return f"oculi-1 ({detector} + {mesh} + {models.model_class(FaceEmbedder, embedder).version})"
+
+
+def face_index_version(models: Models, embedder: str | None = None) -> str:
+    """IndexFacesModelVersion (must match [0-9.]+): the version of the stored face-vector format."""
+    return models.model_class(FaceEmbedder, embedder).index_version
+
+
+def text_model_version(models: Models) -> str:
+    return f"oculi-1 ({models.model_class(TextRecognizer).version})"
 
 
 class Analyzer:
     def __init__(self, settings: Settings, store: BlobStore | None = None):
         self.settings = settings
         self.models = Models(ModelPack(settings.home, settings.optional_packages), settings.threads,
-                             settings.embedding_processes)
+                             settings.embedding_processes, settings.models.model_dump())
         self.store = store or blob_store_for(settings.store_url, settings.s3_endpoint_url)
 
     def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS, max_bytes: int = imaging.MAX_BYTES,

@@ -2,6 +2,11 @@
 
 Only vectors and metadata are kept (no face crops). Every face insert/delete bumps the collection's
 `vectors_version` in the same transaction, which keeps every process's vector cache exact.
+
+A collection keeps the face embedder it was created with (`face_embedder`; collections from before the
+column existed are dlib's): embeddings of different models cannot be compared, so every IndexFaces and
+search on it embeds with that model, whatever OCULI_MODELS__FACE_EMBEDDING says now, and `nearest` refuses a
+vector made by another (ModelMismatch).
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,10 +24,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oculi.ml.base import Models
-from oculi.services.analysis import FACE_MODEL_VERSION
+from oculi.ml.interfaces import FaceEmbedder
+from oculi.services.analysis import face_index_version, face_model_version
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.face_crops import FaceCrops
-from oculi.services.faces import Face, detect_faces, embed_face, embed_faces, quality_reasons, similarity
+from oculi.services.faces import Face, FaceVector, detect_faces, embed_face, embed_faces, quality_reasons
 from oculi.services.types import Box
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
@@ -46,6 +51,11 @@ class TooManyTags(ServiceError):
     kind = ErrorKind.QUOTA_EXCEEDED
 
 
+class ModelMismatch(RuntimeError):
+    """A vector of one face model searched or stored in a collection of another: a bug (a 500), never a
+    caller's error."""
+
+
 MAX_TAGS = 50  # per resource, as AWS's tagging rules
 
 
@@ -56,6 +66,15 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class FaceModel:
+    """The face model a collection was created with: the embedder and the versions Rekognition reports."""
+
+    embedder: str
+    version: str  # FaceModelVersion
+    index_version: str  # IndexFacesModelVersion
+
+
+@dataclass(frozen=True)
 class CollectionInfo:
     name: str
     arn: str
@@ -63,6 +82,7 @@ class CollectionInfo:
     created_at: float
     face_count: int
     user_count: int
+    embedder: str = "dlib"
 
 
 @dataclass(frozen=True)
@@ -79,19 +99,11 @@ class StoredFace:
 class IndexResult:
     indexed: list[tuple[StoredFace, Face]]
     unindexed: list[tuple[list[str], Face]]
+    model: FaceModel | None = None
 
 
 Page = tuple[list[StoredFace], str | None]  # one page and the next page's token
 DeleteFailure = tuple[str, str | None, list[str]]  # face id, the user it belongs to, reasons
-
-
-def max_distance(threshold: float) -> float:
-    """The embedding distance at which `faces.similarity` equals `threshold` (its inverse)."""
-    if threshold <= 0:
-        return math.inf
-    if threshold >= 100:
-        return 0.0
-    return 0.68 + 0.06 * math.log(100.0 / threshold - 1.0)
 
 
 def encode_token(key: str) -> str:
@@ -141,22 +153,34 @@ class CollectionService:
 
     def create(self, scope: Scope, name: str, tags: dict[str, str] | None = None) -> CollectionInfo:
         _check_tags(tags or {})
+        embedder = self.models.implementation(FaceEmbedder)  # the configured one, kept for the collection's life
         try:
             with self.sessions.begin() as s:
                 row = Collection(account=scope.account, region=scope.region, name=name,
-                                 face_model_version=FACE_MODEL_VERSION, created_at=time.time(), vectors_version=0,
+                                 face_model_version=face_model_version(self.models, embedder),
+                                 face_embedder=embedder, created_at=time.time(), vectors_version=0,
                                  tags=json.dumps(tags or {}, sort_keys=True))
                 s.add(row)
         except IntegrityError:
             raise ResourceExists(f"The collection id: {name} already exists") from None
-        return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, 0, 0)
+        return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, 0, 0, embedder)
+
+    def model_of(self, col: Collection) -> FaceModel:
+        return FaceModel(col.face_embedder, col.face_model_version,
+                         face_index_version(self.models, col.face_embedder))
+
+    def face_model(self, scope: Scope, name: str) -> FaceModel:
+        """The face model of a collection (its answers report these versions)."""
+        with self.sessions() as s:
+            return self.model_of(self.get(s, scope, name))
 
     def describe(self, scope: Scope, name: str) -> CollectionInfo:
         with self.sessions() as s:
             row = self.get(s, scope, name)
             faces = s.scalar(select(func.count()).where(FaceRow.collection_pk == row.pk))
             users = s.scalar(select(func.count()).where(User.collection_pk == row.pk))
-            return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, faces, users)
+            return CollectionInfo(name, self.arn(scope, name), row.face_model_version, row.created_at, faces, users,
+                                  row.face_embedder)
 
     def list(self, scope: Scope, max_results: int | None, token: str | None) -> tuple[list[CollectionInfo], str | None]:
         after, limit = decode_token(token), max_results or 1000
@@ -165,8 +189,8 @@ class CollectionService:
             if after is not None:
                 q = q.where(Collection.name > after)
             rows = s.scalars(q.order_by(Collection.name).limit(limit + 1)).all()
-        page = [CollectionInfo(r.name, self.arn(scope, r.name), r.face_model_version, r.created_at, 0, 0)
-                for r in rows[:limit]]
+        page = [CollectionInfo(r.name, self.arn(scope, r.name), r.face_model_version, r.created_at, 0, 0,
+                               r.face_embedder) for r in rows[:limit]]
         return page, (encode_token(page[-1].name) if len(rows) > limit else None)
 
     def delete(self, scope: Scope, name: str) -> None:
@@ -210,9 +234,9 @@ class CollectionService:
                     max_faces: int | None = None, quality: str = "AUTO", attributes: bool = False,
                     image_id: str | None = None) -> IndexResult:
         with self.sessions() as s:
-            self.get(s, scope, name)  # fail fast before running the models
+            model = self.model_of(self.get(s, scope, name))  # fail fast before running the models
         faces = detect_faces(self.models, rgb, attributes=attributes, tile_min_side=self.tile_min_side)
-        result = IndexResult([], [])
+        result = IndexResult([], [], model)
         keep = []
         for face in faces:
             reasons = quality_reasons(face, quality)
@@ -226,18 +250,19 @@ class CollectionService:
             keep = keep[:max_faces]
         if not keep:
             return result
-        embed_faces(self.models, rgb, keep)  # only the faces that will be stored are embedded
+        embed_faces(self.models, rgb, keep, model.embedder)  # only the faces that will be stored are embedded
         image_id, now = image_id or str(uuid.uuid4()), time.time()
         with self.sessions.begin() as s:
             col = self.get(s, scope, name)
-            for face in keep:
+            vectors = [_checked(col, face.vector(model.embedder)) for face in keep]
+            for face, vector in zip(keep, vectors, strict=True):
                 row = FaceRow(face_id=str(uuid.uuid4()), collection_pk=col.pk, image_id=image_id,
                               external_image_id=external_image_id, left=face.box.left, top=face.box.top,
                               width=face.box.width, height=face.box.height, confidence=face.confidence,
-                              embedding=FaceRow.encode(face.embedding), created_at=now)
+                              embedding=FaceRow.encode(vector.values), created_at=now)
                 s.add(row)
                 result.indexed.append((stored(row), face))
-            self.index.add(s, [(rec.face_id, face.embedding) for rec, face in result.indexed])
+            self.index.add(s, [(rec.face_id, v.values) for (rec, _), v in zip(result.indexed, vectors, strict=True)])
             s.execute(update(Collection).where(Collection.pk == col.pk)
                       .values(vectors_version=Collection.vectors_version + 1))
         if self.crops:
@@ -321,18 +346,28 @@ class CollectionService:
             raise InvalidParameter(f"Request has invalid parameters: face {face_id} is not in the collection")
         return row
 
-    def nearest(self, session: Session, col: Collection, vector: np.ndarray, k: int,
+    @staticmethod
+    def stored_vector(col: Collection, row: FaceRow) -> FaceVector:
+        """A stored face's vector: made by its collection's embedder."""
+        return FaceVector(col.face_embedder, row.vector)
+
+    def nearest(self, session: Session, col: Collection, vector: FaceVector, k: int,
                 threshold: float) -> list[tuple[FaceRow, float]]:
-        hits = self.index.search(session, col, vector, k, max_distance(threshold))
+        scale = self.models.model_class(FaceEmbedder, _checked(col, vector).embedder).similarity
+        hits = self.index.search(session, col, vector.values, k, scale.max_distance(threshold))
         rows = {r.face_id: r for r in session.scalars(select(FaceRow).where(
             FaceRow.face_id.in_([fid for fid, _ in hits])))}
-        return [(rows[fid], similarity(d)) for fid, d in hits if fid in rows]
+        return [(rows[fid], scale.of(d)) for fid, d in hits if fid in rows]
+
+    def similarity(self, col: Collection, a: FaceVector, b: FaceVector) -> float:
+        scale = self.models.model_class(FaceEmbedder, _checked(col, a).embedder).similarity
+        return scale.of(float(np.linalg.norm(a.values - _checked(col, b).values)))
 
     def search_faces(self, scope: Scope, name: str, face_id: str, max_faces: int = 4096,
                      threshold: float = 80.0) -> list[tuple[StoredFace, float]]:
         with self.sessions() as s:
             col = self.get(s, scope, name)
-            vector = self.face_row(s, col, face_id).vector
+            vector = self.stored_vector(col, self.face_row(s, col, face_id))
             hits = self.nearest(s, col, vector, max_faces + 1, threshold)
         return [(stored(r), sim) for r, sim in hits if r.face_id != face_id][:max_faces]
 
@@ -340,15 +375,17 @@ class CollectionService:
                               threshold: float = 80.0, quality: str = "NONE"
                               ) -> tuple[Face, list[tuple[StoredFace, float]]]:
         with self.sessions() as s:
-            self.get(s, scope, name)
-        face = self.largest_face(rgb, quality)
+            embedder = self.get(s, scope, name).face_embedder
+        face = self.largest_face(rgb, quality, embedder=embedder)
         with self.sessions() as s:
             col = self.get(s, scope, name)
-            hits = self.nearest(s, col, face.embedding, max_faces, threshold)
+            hits = self.nearest(s, col, face.vector(embedder), max_faces, threshold)
         return face, [(stored(r), sim) for r, sim in hits]
 
-    def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None) -> Face:
-        """The largest face, embedded; InvalidParameter if there is none or it fails the quality bar."""
+    def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None,
+                     embedder: str | None = None) -> Face:
+        """The largest face, embedded by `embedder` (a collection's); InvalidParameter if there is none or it
+        fails the quality bar."""
         faces = faces if faces is not None else detect_faces(self.models, rgb, tile_min_side=self.tile_min_side)
         if not faces:
             raise InvalidParameter("Request has invalid parameters: no face was detected in the image")
@@ -356,4 +393,11 @@ class CollectionService:
         if quality_reasons(face, quality):
             raise InvalidParameter("Request has invalid parameters: the largest face does not pass the "
                                    f"{quality} quality filter")
-        return embed_face(self.models, rgb, face)
+        return embed_face(self.models, rgb, face, embedder)
+
+
+def _checked(col: Collection, vector: FaceVector) -> FaceVector:
+    if vector.embedder != col.face_embedder:
+        raise ModelMismatch(f"a {vector.embedder} face vector cannot be searched in or stored to the collection "
+                            f"{col.name}, whose faces are {col.face_embedder} vectors")
+    return vector

@@ -7,12 +7,15 @@ How each field is made (nothing is invented; attributes without a model are not 
   pupils are the eye centres (the mesh has no iris). Roll is the eye line's angle; Yaw and Pitch come from
   the mesh's depth across the face (cheek edge to cheek edge, forehead to chin).
 - Quality: brightness and sharpness of the face crop (see image_properties.quality).
-- AgeRange, Gender: dlib/Cydral networks on dlib-aligned chips (AgeRange = 15th-85th percentile).
+- AgeRange, Gender: dlib/Cydral networks on dlib-aligned chips (AgeRange: 10th-90th percentile of the age
+  distribution, at least 3 years either side of the expected age; never one year).
 - Emotions: FER2013 classes mapped to Rekognition types (neutral -> CALM; CONFUSED has no class).
 - Smile: the HAPPY probability. EyesOpen: eyelid gap / eye width > 0.18 on the mesh (mean of both eyes).
   MouthOpen: inner-lip gap / mouth width > 0.08.
-- CompareFaces similarity: 100 / (1 + exp((d - 0.68) / 0.06)) of the dlib embedding distance d, so that
-  d = 0.6 (dlib's same-person bound) maps to ~79 and the default threshold of 80 separates at d ~ 0.6.
+- Embedding and CompareFaces similarity: the configured FaceEmbedder (OCULI_MODELS__FACE_EMBEDDING; a
+  collection uses its own), aligned on the five mesh points (eyes, nose tip, mouth corners) or dlib's 5-point
+  shape; its declared `Similarity` maps the L2 distance to 0-100 so that the default threshold of 80 separates
+  same from different people (dlib: 100 / (1 + exp((d - 0.68) / 0.06)), d = 0.6 -> ~79).
 """
 
 from __future__ import annotations
@@ -23,6 +26,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oculi.ml.base import Models
+from oculi.ml.interfaces import (
+    AgeGenderEstimator,
+    EmotionClassifier,
+    FaceAligner,
+    FaceDetector,
+    FaceEmbedder,
+    FaceLandmarker,
+    FaceRegion,
+)
 from oculi.services.errors import InvalidParameter
 from oculi.services.image_properties import quality
 from oculi.services.types import Box, Point
@@ -43,6 +55,8 @@ MESH_POINTS = {
     "midJawlineRight": (397,), "upperJawlineRight": (454,),
 }
 DEFAULT_LANDMARKS = ("eyeLeft", "eyeRight", "mouthLeft", "mouthRight", "nose")
+# the five alignment points of SFace/ArcFace (the person's right eye, i.e. the image's left, first)
+FIVE_POINTS = ("eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight")
 # Second-stage check: FaceMesh's face-presence score. Measured on ../shared/data/faces: every real face
 # scores 1.0; the detector's false boxes (a hand, a logo, hair) score 0.0-0.61.
 MIN_MESH_PRESENCE = 0.9
@@ -80,7 +94,28 @@ class Face:
     sharpness: float
     pixel_box: tuple[float, float, float, float]
     attributes: dict = field(default_factory=dict)  # age_range, gender, emotions, smile, eyes_open, mouth_open
-    embedding: np.ndarray | None = None
+
+    def __post_init__(self):
+        # embedder implementation -> vector; not a field, so never part of a result or answer
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def vector(self, embedder: str) -> FaceVector:
+        """This face's vector from `embedder` (embedded earlier by start_embeddings)."""
+        return FaceVector(embedder, self.vectors[embedder])
+
+    def region(self, width: int, height: int, shape=None) -> FaceRegion:
+        five = np.array([[self.landmarks[k].x * width, self.landmarks[k].y * height] for k in FIVE_POINTS],
+                        np.float32)
+        return FaceRegion(self.pixel_box, five, shape)
+
+
+@dataclass(frozen=True)
+class FaceVector:
+    """A face embedding and the embedder that made it: vectors of different embedders cannot be compared, so
+    a search refuses a vector whose embedder is not its collection's."""
+
+    embedder: str
+    values: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -89,8 +124,9 @@ class FaceMatch:
     similarity: float
 
 
-def similarity(distance: float) -> float:
-    return float(100.0 / (1.0 + np.exp((distance - 0.68) / 0.06)))
+def similarity(models: Models, distance: float, embedder: str | None = None) -> float:
+    """Rekognition's 0-100 similarity of two faces `distance` apart in the embedder's space."""
+    return models.model_class(FaceEmbedder, embedder).similarity.of(distance)
 
 
 def _pose(p: np.ndarray) -> tuple[float, float, float]:
@@ -115,15 +151,16 @@ def _flag(value: float, threshold: float, spread: float) -> tuple[bool, float]:
 def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embed: bool = False,
                  max_faces: int = 100, tile_min_side: int = 640) -> list[Face]:
     h, w = rgb.shape[:2]
-    boxes = models.get("face_detection").predict(rgb, tile_min_side=tile_min_side, max_faces=max_faces)
+    boxes = models.get(FaceDetector).predict(rgb, tile_min_side=tile_min_side, max_faces=max_faces)
+    mesher = models.get(FaceLandmarker)
     faces, pending = [], []
     for fb in boxes:
         x0, y0, x1, y1 = fb.box
-        mesh = models.get("face_mesh").predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
+        mesh = mesher.predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
         if mesh.presence < MIN_MESH_PRESENCE:
             continue
         pts = mesh.points
-        names = MESH_POINTS if attributes else {k: MESH_POINTS[k] for k in DEFAULT_LANDMARKS}
+        names = MESH_POINTS if attributes else {k: MESH_POINTS[k] for k in DEFAULT_LANDMARKS}  # FIVE_POINTS too
         landmarks = {k: Point(float(pts[list(ix), 0].mean() / w), float(pts[list(ix), 1].mean() / h))
                      for k, ix in names.items()}
         crop = rgb[int(y0): max(int(y1), int(y0) + 1), int(x0): max(int(x1), int(x0) + 1)]
@@ -131,7 +168,7 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
         face = Face(Box.from_corners(x0, y0, x1, y1, w, h), fb.score * 100, landmarks, _pose(pts),
                     q.brightness, q.sharpness, fb.box)
         if attributes or embed:
-            shape = models.get("face_alignment").predict(rgb, fb.box)
+            shape = models.get(FaceAligner).predict(rgb, fb.box)
             if embed:  # runs in the embedding workers while this loop goes on
                 pending.append(start_embeddings(models, rgb, [face], [shape]))
             if attributes:
@@ -142,40 +179,42 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
     return faces
 
 
-def start_embeddings(models: Models, rgb: np.ndarray, faces: list[Face], shapes: list | None = None
-                     ) -> Callable[[], list[Face]]:
-    """Start embedding the faces that have no embedding yet; the returned call waits and sets `face.embedding`.
+def start_embeddings(models: Models, rgb: np.ndarray, faces: list[Face], shapes: list | None = None,
+                     embedder: str | None = None) -> Callable[[], list[Face]]:
+    """Start embedding the faces that have no embedding yet; the returned call waits and sets `face.vectors`.
     With embedding worker processes the faces run in parallel, and beside whatever the caller does meanwhile.
-    `shapes`: their dlib 5-point alignments when the caller already has them."""
-    embedder, aligner = models.get("face_embedding"), models.get("face_alignment")
-    started = [(face, embedder.submit(rgb, shapes[i] if shapes else aligner.predict(rgb, face.pixel_box)))
-               for i, face in enumerate(faces) if face.embedding is None]
+    `shapes`: their dlib 5-point alignments when the caller already has them; `embedder`: the implementation
+    to use (a collection's own) instead of the configured one."""
+    task = models.get(FaceEmbedder, embedder)
+    name, (h, w) = task.implementation, rgb.shape[:2]
+    started = [(face, task.submit(rgb, face.region(w, h, shapes[i] if shapes else None)))
+               for i, face in enumerate(faces) if name not in face.vectors]
 
     def finish() -> list[Face]:
         for face, result in started:
-            face.embedding = result()
+            face.vectors[name] = result()
         return faces
 
     return finish
 
 
-def embed_faces(models: Models, rgb: np.ndarray, faces: list[Face]) -> list[Face]:
+def embed_faces(models: Models, rgb: np.ndarray, faces: list[Face], embedder: str | None = None) -> list[Face]:
     """Embed the faces that have no embedding yet (in parallel when the embedder has worker processes)."""
-    return start_embeddings(models, rgb, faces)()
+    return start_embeddings(models, rgb, faces, embedder=embedder)()
 
 
-def embed_face(models: Models, rgb: np.ndarray, face: Face) -> Face:
-    return embed_faces(models, rgb, [face])[0]
+def embed_face(models: Models, rgb: np.ndarray, face: Face, embedder: str | None = None) -> Face:
+    return embed_faces(models, rgb, [face], embedder)[0]
 
 
 def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
-    ag = models.get("age_gender").predict(rgb, shape)
-    emotions = models.get("emotion").predict(rgb, box)
+    ag = models.get(AgeGenderEstimator).predict(rgb, shape)
+    emotions = models.get(EmotionClassifier).predict(rgb, box)
     eyes = (_ratio(pts, 159, 145, 33, 133) + _ratio(pts, 386, 374, 362, 263)) / 2
     mouth = _ratio(pts, 13, 14, 61, 291)
     happy = emotions["happy"]
     return {
-        "age_range": (ag.age_low, max(ag.age_high, ag.age_low)),
+        "age_range": (ag.age_low, ag.age_high),  # Low < High always (age_gender.age_range)
         "gender": ("Male" if ag.male_probability >= 0.5 else "Female",
                    100 * max(ag.male_probability, 1 - ag.male_probability)),
         "emotions": sorted(((EMOTIONS[k], v * 100) for k, v in emotions.items()), key=lambda e: -e[1]),
@@ -223,9 +262,11 @@ def compare_faces(models: Models, source: np.ndarray, target: np.ndarray, thresh
     targets = quality_filter(detect_faces(models, target, embed=True), quality_level)
     source_embedded()
     targets = sorted(targets, key=lambda f: -f.box.area)[:100]
+    embedder = models.get(FaceEmbedder)
+    name = embedder.implementation
     matches, unmatched = [], []
     for face in targets:
-        sim = similarity(float(np.linalg.norm(face.embedding - src.embedding)))
+        sim = embedder.similarity.of(float(np.linalg.norm(face.vectors[name] - src.vectors[name])))
         if sim >= threshold:
             matches.append(FaceMatch(face, sim))
         else:

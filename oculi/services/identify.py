@@ -52,11 +52,12 @@ def match_faces(svc: CollectionService, scope: Scope, rgb: np.ndarray, faces: li
     out = []
     with svc.sessions() as s:
         cols = [svc.get(s, scope, name) for name in collections]
-        embed_faces(svc.models, rgb, faces)
+        for embedder in dict.fromkeys(col.face_embedder for col in cols):  # each collection keeps its own model
+            embed_faces(svc.models, rgb, faces, embedder)
         for face in faces:
             result = Identification(face.box, face.confidence, OUTSIDER, None, None, None, None, None)
             for col in cols:
-                hits = svc.nearest(s, col, face.embedding, 1, threshold)
+                hits = svc.nearest(s, col, face.vector(col.face_embedder), 1, threshold)
                 if hits:
                     row, sim = hits[0]
                     f = stored(row)

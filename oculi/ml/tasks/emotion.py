@@ -9,15 +9,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml import interfaces
 from oculi.ml.sessions import LiteRtSession
 
 CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 
-class EmotionClassifier(Task):
-    name = "emotion"
+class MiniXception(interfaces.EmotionClassifier):
+    implementation = "mini-xception"
     files = ("emotion",)
+    version = "mini-Xception FER2013"
+    input_size = 64
 
     def _load(self) -> None:
         self.session = LiteRtSession(self.pack.path("emotion"), threads=1)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dlib
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml.interfaces import FaceAligner
 
 
-class FaceAligner(Task):
-    name = "face_alignment"
+class DlibAligner(FaceAligner):
+    implementation = "dlib"
     files = ("dlib_shape5",)
+    version = "dlib 5-point shape"
 
     def _load(self) -> None:
         self.predictor = dlib.shape_predictor(str(self.pack.path("dlib_shape5")))

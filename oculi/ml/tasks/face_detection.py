@@ -9,24 +9,15 @@ photos are missed: a second pass over overlapping 480 px tiles (cut from one 0.4
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-from oculi.ml.base import Task
 from oculi.ml.geometry import nms_groups
+from oculi.ml.interfaces import FaceBox, FaceDetector
 from oculi.ml.sessions import LiteRtSession
 
 SIZE = 192
 TILE = 480
-
-
-@dataclass(frozen=True)
-class FaceBox:
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
-    score: float  # 0..1
-    keypoints: tuple[tuple[float, float], ...]  # right eye, left eye, nose, mouth, right ear, left ear (px)
 
 
 def _anchors() -> np.ndarray:
@@ -35,9 +26,11 @@ def _anchors() -> np.ndarray:
     return np.stack([xs.ravel(), ys.ravel()], axis=1)
 
 
-class FaceDetector(Task):
-    name = "face_detection"
+class BlazeFace(FaceDetector):
+    implementation = "blazeface"
     files = ("blazeface",)
+    version = "BlazeFace full-range"
+    input_size = SIZE
     min_score = 0.6  # mediapipe full-range graph
     nms_iou = 0.3
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml.interfaces import FaceLandmarker
 from oculi.ml.sessions import LiteRtSession
 
 SIZE = 192
@@ -24,9 +24,11 @@ class Mesh:
     presence: float  # 0..1
 
 
-class FaceMesh(Task):
-    name = "face_mesh"
+class MediaPipeFaceMesh(FaceLandmarker):
+    implementation = "mediapipe"
     files = ("face_mesh",)
+    version = "FaceMesh"
+    input_size = SIZE
 
     def _load(self) -> None:
         self.session = LiteRtSession(self.pack.path("face_mesh"), threads=1)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from oculi.ml.base import Task
+from oculi.ml import interfaces
 from oculi.ml.sessions import LiteRtSession
 
 
-class LabelClassifier(Task):
-    name = "labels"
+class EfficientNetLite3(interfaces.LabelClassifier):
+    implementation = "efficientnet-lite3"
     files = ("efficientnet", "efficientnet_labels")
+    version = "EfficientNet-Lite3 ImageNet"
     input_size = 280
     crop_padding = 32
+    decode_side = input_size + crop_padding  # the centre crop is 280/312 of the short side
 
     def _load(self) -> None:
         self.session = LiteRtSession(self.pack.path("efficientnet"), self.threads)

