@@ -25,8 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oculi.ml import interfaces, memory
+from oculi.ml import memory
 from oculi.ml.admission import Admission
+from oculi.ml.base import Task
 
 Quad = tuple[tuple[float, float], ...]
 
@@ -64,9 +65,8 @@ def _sleeping_intra_op_threads() -> None:
     engine.OrtInferSession._init_sess_opts = staticmethod(no_spin)
 
 
-class TextRecognizer(interfaces.TextRecognizer):
-    implementation = "rapidocr"
-    version = "PP-OCRv6 small, rapidocr 3.10"
+class TextRecognizer(Task):
+    name = "text"
     files = ()
 
     def _load(self) -> None:
@@ -81,8 +81,9 @@ class TextRecognizer(interfaces.TextRecognizer):
         })
         self.engine.return_word_box = True  # what `engine(img, return_word_box=True)` sets on every call
         self.strip_engine = _strip_engine(self.engine)
-        # one large read at a time (a 2000 px page holds ~1 GB while its detector runs); small ones beside it
-        self.admission = Admission(HEAVY_PIXELS, heavy=1, light=max(2, 2 * self.threads))
+        # one large read at a time (a 2000 px page: +0.6-0.75 GB over a warm process while its detector runs), and
+        # small ones beside it (up to 1 MP of detector: +50-200 MB each): ~1.8 GB at most for a process
+        self.admission = Admission(HEAVY_PIXELS, heavy=1, light=max(2, self.threads))
 
     def versions(self) -> dict[str, str]:
         from importlib.metadata import version
