@@ -66,8 +66,8 @@ def page(browser, web):
 def screenshot(pg, name: str) -> Path:
     """Save the page under tests/output/screenshots (scripts/screenshots copies them to docs/screenshots)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    pg.screenshot(path=str(path), full_page=False)
+    path = SHOTS / f"{name}.jpg"
+    pg.screenshot(path=str(path), full_page=False, type="jpeg", quality=82)
     return path
 
 

@@ -34,9 +34,15 @@ def stored(web, tmp_path_factory):
     im.save(sign)
     out = {"people": store(web.url, data(f"{EX}/two_people.jpg"), "labels,faces", "team,office"),
            "sign": store(web.url, sign, "text", "docs")}
-    out["bulk"] = [store(web.url, data(p), "moderation", "bulk") for p in
-                   [f"{EX}/obama_small.jpg", f"{EX}/obama-240p.jpg", f"{EX}/biden.jpg",
-                    "faces/aws-rekognition-lambda/Lawrence2.jpg", "faces/aws-rekognition-lambda/no-face.jpg"]]
+    drawn = []  # pictures made here, so the saved screenshots show no third-party photo beyond these examples
+    for i, colour in enumerate(["#2a6f97", "#e9c46a"]):
+        path = folder / f"shapes{i}.png"
+        pic = Image.new("RGB", (640, 480), colour)
+        ImageDraw.Draw(pic).ellipse((160 + 40 * i, 90, 480, 410), fill="#f4a261" if i else "#e76f51")
+        pic.save(path)
+        drawn.append(path)
+    out["bulk"] = [store(web.url, p, "moderation", "bulk") for p in
+                   [data(f"{EX}/obama_small.jpg"), data(f"{EX}/obama-240p.jpg"), data(f"{EX}/biden.jpg"), *drawn]]
     return out
 
 

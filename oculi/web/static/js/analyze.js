@@ -83,9 +83,11 @@ async function run() {
     document.body.dataset.answerMs = String(Math.round(answered - started));
     document.body.dataset.drawMs = String(Math.round((drawn - answered) * 10) / 10);
     document.body.dataset.state = "drawn";
-    const n = (k) => (result[k] ? result[k].length : 0);
-    say(`Found ${n("labels")} labels, ${n("faces")} faces, ${n("text")} lines of text` +
-        `${result.moderation && result.moderation.length ? ", and moderation labels" : ""}.`);
+    const found = [["labels", "label"], ["faces", "face"], ["text", "line of text", "lines of text"],
+                   ["moderation", "moderation label"]]
+      .filter(([k]) => result[k])
+      .map(([k, one, many]) => `${result[k].length} ${result[k].length === 1 ? one : many || `${one}s`}`);
+    say(`Found ${found.join(", ") || "what was asked"}${result.properties ? ", and the image's colours" : ""}.`);
     if (stored) {
       const p = $("stored");
       p.replaceChildren("Stored in the gallery: ", h("a", { href: `/images/${stored.id}` }, "open its page"), ".");

@@ -40,25 +40,37 @@ function say(text, error = false) {
 }
 
 function tile(img) {
-  const thumb = h("img", { alt: img.filename, loading: "lazy", width: "150", height: "150" });
+  const thumb = h("img", { alt: img.filename, loading: "lazy", decoding: "async", width: "150", height: "150" });
   showImage(thumb, `/v1/images/${img.id}/thumbnail`).catch(() => { thumb.alt = `${img.filename} (no thumbnail)`; });
   return h("li", { dataset: { id: img.id } }, h("a", { href: `/images/${img.id}`, title: img.filename }, thumb));
+}
+
+let ahead = null; // { cursor, promise }: the next API page, asked for as soon as the previous one is shown
+
+function fetchPage(after) {
+  const q = apiQuery(new URLSearchParams(location.search));
+  q.set("limit", String(PAGE));
+  if (after) q.set("cursor", after);
+  return api(`/v1/images?${q}`);
 }
 
 async function more() {
   if (loading || done) return;
   loading = true;
   const mine = generation;
-  const q = apiQuery(new URLSearchParams(location.search));
-  q.set("limit", String(PAGE));
-  if (cursor) q.set("cursor", cursor);
   try {
-    const page = await api(`/v1/images?${q}`);
+    const page = await (ahead && ahead.cursor === cursor ? ahead.promise : fetchPage(cursor));
+    ahead = null;
     if (mine !== generation) return;
     grid.append(...page.data.map(tile));
     total += page.count;
     cursor = page.next_cursor;
     done = !cursor;
+    if (cursor) { // the list of the next page is ready before the person reaches the bottom
+      const promise = fetchPage(cursor);
+      promise.catch(() => {});
+      ahead = { cursor, promise };
+    }
     grid.dataset.pages = String(Number(grid.dataset.pages || 0) + 1);
     say(total ? `${total} photo${total === 1 ? "" : "s"}${done ? "" : " so far, scroll for more"}.`
               : "No photo matches. Store some from the Analyze page, or loosen the filters.");
@@ -73,6 +85,7 @@ async function more() {
 
 function reset() {
   generation += 1;
+  ahead = null;
   cursor = null;
   done = false;
   loading = false;
