@@ -105,40 +105,6 @@ class Settings(BaseSettings):
     @property
     def optional_packages(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.optional_models.split(",") if x.strip())
-    # -- stored video (Start*/Get*) -----------------------------------------------------------------
-    video_chunk_seconds: float = Field(default=10.0, gt=0, description="a video job commits its timeline in chunks "
-                                                                       "this long: a lost worker costs one chunk")
-    video_max_jobs: int = Field(default=20, ge=1, description="video jobs in progress at once per account and "
-                                                              "region (Rekognition's default); more: LimitExceeded")
-    video_result_seconds: float = Field(default=7 * 86400.0, gt=0, description="how long a finished video job's "
-                                                                                "results are kept (Rekognition: 7 days)")
-    video_max_bytes: int = Field(default=10 * 1024**3, ge=1, description="largest stored video (Rekognition: 10 GB)")
-    video_max_seconds: float = Field(default=6 * 3600.0, gt=0, description="longest stored video (6 hours)")
-    video_sample_fps: dict[str, float] = Field(default_factory=dict,
-                                               description='frames analysed a second per feature, e.g. {"labels": 1} '
-                                                           "(defaults in oculi/video/sampling.py; 0 = every frame)")
-    sns_endpoint_url: str | None = Field(default=None, description="SNS-compatible endpoint for Rekognition's "
-                                                                   "completion messages (NotificationChannel); "
-                                                                   "None = AWS")
-
-    @model_validator(mode="after")
-    def _policies_enforceable(self) -> Settings:
-        """A policy the service could not enforce is refused at start-up rather than silently ignored."""
-        if not self.access_policies:
-            return self
-        if not self.secret_keys:
-            raise ValueError("OCULI_ACCESS_POLICIES needs OCULI_SECRET_KEYS: without signature checks any caller "
-                             "can name any access key, so no policy would bind")
-        if missing := sorted(set(self.access_policies) - set(self.secret_keys)):
-            raise ValueError(f"OCULI_ACCESS_POLICIES names access keys without a secret in OCULI_SECRET_KEYS: "
-                             f"{', '.join(missing)} (their requests are refused, so the policy never applies)")
-        for key, statements in self.access_policies.items():
-            account = self.access_keys.get(key, "000000000000")
-            for pattern in sorted({a for s in statements for a in s.accounts()}):
-                if not matches(pattern, account):
-                    raise ValueError(f"OCULI_ACCESS_POLICIES: a resource of {key} names account {pattern}, but "
-                                     f"{key} acts in account {account} (OCULI_ACCESS_KEYS), so it never matches")
-        return self
 
     @property
     def rest_request_bytes(self) -> int:
