@@ -101,6 +101,21 @@ class Settings(BaseSettings):
     employees_collection: str = "employees"
     wait_timeout: float = Field(default=120.0, gt=0, description="longest ?wait=true on uploads")
     log_format: str = Field(default="json", pattern="^(json|text)$")
+    # -- stored video (Start*/Get*) -----------------------------------------------------------------
+    video_chunk_seconds: float = Field(default=10.0, gt=0, description="a video job commits its timeline in chunks "
+                                                                       "this long: a lost worker costs one chunk")
+    video_max_jobs: int = Field(default=20, ge=1, description="video jobs in progress at once per account and "
+                                                              "region (Rekognition's default); more: LimitExceeded")
+    video_result_seconds: float = Field(default=7 * 86400.0, gt=0, description="how long a finished video job's "
+                                                                                "results are kept (Rekognition: 7 days)")
+    video_max_bytes: int = Field(default=10 * 1024**3, ge=1, description="largest stored video (Rekognition: 10 GB)")
+    video_max_seconds: float = Field(default=6 * 3600.0, gt=0, description="longest stored video (6 hours)")
+    video_sample_fps: dict[str, float] = Field(default_factory=dict,
+                                               description='frames analysed a second per feature, e.g. {"labels": 1} '
+                                                           "(defaults in oculi/video/sampling.py; 0 = every frame)")
+    sns_endpoint_url: str | None = Field(default=None, description="SNS-compatible endpoint for Rekognition's "
+                                                                   "completion messages (NotificationChannel); "
+                                                                   "None = AWS")
 
     @property
     def optional_packages(self) -> frozenset[str]:
