@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logs(settings.log_format)
     services = Services.build(settings)
-    provider = RekognitionProvider(services.analyzer, services.collections)
+    provider = RekognitionProvider(services.analyzer, services.collections, services.videos)
     auth = Authenticator(settings.access_keys, settings.secret_keys, settings.access_policies)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models", **docs.DOCS)
     docs.mount(app)  # the schema and its viewers behind the API key, when keys are set

@@ -24,6 +24,9 @@ class ErrorKind(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     UNAUTHORIZED = "unauthorized"  # no credential, or not one the service knows
     ACCESS_DENIED = "access_denied"  # a known caller that may not do this
+    LIMIT_EXCEEDED = "limit_exceeded"  # too many jobs at once (stored video)
+    IDEMPOTENCY_MISMATCH = "idempotency_mismatch"  # a ClientRequestToken reused with other parameters
+    VIDEO_TOO_LARGE = "video_too_large"  # a video over the size or duration limits
 
 
 class ServiceError(Exception):

@@ -15,6 +15,8 @@ from oculi.services.face_crops import FaceCrops
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobService
 from oculi.services.pipeline import AnalyzeHandler
+from oculi.services.video import VideoService
+from oculi.services.video_run import NOTIFY_KIND, SnsNotifier, VideoHandler
 from oculi.services.webhooks import WebhookService
 from oculi.storage.db.models import Job
 from oculi.storage.db.session import session_factory
@@ -39,6 +41,7 @@ class Services:
     jobs: JobService
     images: ImageService
     webhooks: WebhookService
+    videos: VideoService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -50,8 +53,11 @@ class Services:
         jobs.queue = queue
         images = ImageService(sessions, analyzer.store, jobs, collections, settings)
         webhooks = WebhookService(sessions, jobs, settings)
-        jobs.handlers = {"analyze": AnalyzeHandler(analyzer, images, webhooks), "deliver": webhooks}
-        return cls(settings, analyzer, sessions, collections, queue, jobs, images, webhooks)
+        videos = VideoService(sessions, analyzer.store, jobs, settings, collections)
+        jobs.handlers = {"analyze": AnalyzeHandler(analyzer, images, webhooks), "deliver": webhooks,
+                         "video": VideoHandler(videos, analyzer.models, webhooks, settings.face_tile_min_side),
+                         NOTIFY_KIND: SnsNotifier(videos)}
+        return cls(settings, analyzer, sessions, collections, queue, jobs, images, webhooks, videos)
 
     def gauges(self) -> tuple[int, dict[str, int]]:
         """Queue depth and jobs by state, for /metrics."""

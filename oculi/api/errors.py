@@ -31,6 +31,9 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.ALREADY_EXISTS: 409,
     ErrorKind.CONFLICT: 409,
     ErrorKind.IMAGE_TOO_LARGE: 413,
+    ErrorKind.VIDEO_TOO_LARGE: 413,
+    ErrorKind.LIMIT_EXCEEDED: 429,
+    ErrorKind.IDEMPOTENCY_MISMATCH: 409,
 }
 
 

@@ -17,6 +17,9 @@ AWS_ERRORS: dict[ErrorKind, type[api.ServiceException]] = {
     ErrorKind.QUOTA_EXCEEDED: api.ServiceQuotaExceededException,
     ErrorKind.UNAUTHORIZED: api.AccessDeniedException,
     ErrorKind.ACCESS_DENIED: api.AccessDeniedException,
+    ErrorKind.LIMIT_EXCEEDED: api.LimitExceededException,
+    ErrorKind.IDEMPOTENCY_MISMATCH: api.IdempotentParameterMismatchException,
+    ErrorKind.VIDEO_TOO_LARGE: api.VideoTooLargeException,
 }
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from oculi.operations.collections import CollectionOperations
 from oculi.operations.images import ImageOperations
+from oculi.operations.video import VideoOperations
 from oculi.services.analysis import Analyzer
 from oculi.services.collections import CollectionService
 from oculi.services.users import UserService
 
 
-class RekognitionProvider(ImageOperations, CollectionOperations):
-    def __init__(self, analyzer: Analyzer, collections: CollectionService):
+class RekognitionProvider(ImageOperations, CollectionOperations, VideoOperations):
+    def __init__(self, analyzer: Analyzer, collections: CollectionService, videos=None):
         super().__init__(analyzer)
         self.collections = collections
         self.users = UserService(collections)
+        self.videos = videos  # services.video.VideoService (stored-video jobs)

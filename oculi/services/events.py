@@ -8,7 +8,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-EVENT_TYPES = ("image.analyzed", "image.failed", "face.matched", "face.enrolled", "moderation.flagged")
+EVENT_TYPES = ("image.analyzed", "image.failed", "face.matched", "face.enrolled", "moderation.flagged",
+               "video.completed", "video.failed")
 XML_NAMESPACE = "urn:oculi:events:1"
 
 
@@ -20,6 +21,16 @@ def event(kind: str, image: dict, **payload) -> dict:
     return {"id": str(uuid.uuid4()), "type": kind,
             "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "image": image, **{k: v for k, v in payload.items() if v is not None}}
+
+
+def video_event(kind: str, video: dict, **payload) -> dict:
+    """A stored-video job's end: `video` is services.video_run.summary(); payload: counts (records per feature)
+    or error."""
+    assert kind in ("video.completed", "video.failed"), kind
+    now = time.time()
+    return {"id": str(uuid.uuid4()), "type": kind,
+            "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "video": video, **{k: v for k, v in payload.items() if v is not None}}
 
 
 def to_json(evt: dict) -> bytes:
@@ -40,6 +51,8 @@ def _attrs(el: ET.Element, **values) -> ET.Element:
 def to_xml(evt: dict) -> bytes:
     """One element per label, face, text line and moderation label; see oculi/data/event.xsd."""
     root = _attrs(ET.Element("event", xmlns=XML_NAMESPACE), id=evt["id"], type=evt["type"], time=evt["time"])
+    if "video" in evt:
+        return _video_xml(root, evt)
     img = evt["image"]
     image = _attrs(ET.SubElement(root, "image"), id=img["id"], bucket=img["bucket"], key=img["key"],
                    filename=img["filename"], source=img["source"], status=img["status"],
@@ -68,6 +81,17 @@ def to_xml(evt: dict) -> bytes:
         for m in evt["moderation"]:
             _attrs(ET.SubElement(mod, "label"), name=m["name"], parent=m.get("parent") or None,
                    confidence=m["confidence"])
+    if evt.get("error"):
+        ET.SubElement(root, "error").text = evt["error"]
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _video_xml(root: ET.Element, evt: dict) -> bytes:
+    v = evt["video"]
+    video = _attrs(ET.SubElement(root, "video"), id=v["id"], api=v["api"], bucket=v["bucket"], key=v["key"],
+                   status=v["status"], jobTag=v.get("job_tag"))
+    for name, count in (evt.get("counts") or {}).items():
+        _attrs(ET.SubElement(video, "feature"), name=name, records=count)
     if evt.get("error"):
         ET.SubElement(root, "error").text = evt["error"]
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

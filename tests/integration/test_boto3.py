@@ -167,9 +167,8 @@ def test_other_errors(rekognition):
                                    SourceImage={"Bytes": jpeg("faces/aws-rekognition-lambda/no-face.jpg")},
                                    TargetImage={"Bytes": jpeg(OBAMA)})
     assert (code, status) == ("InvalidParameterException", 400) and "no face" in msg
-    code, status, msg = error_code(rekognition.start_label_detection,
-                                   Video={"S3Object": {"Bucket": "videos", "Name": "clip.mp4"}})
-    assert (code, status) == ("NotImplementedException", 400) and "StartLabelDetection" in msg
+    code, status, msg = error_code(rekognition.describe_stream_processor, Name="door-camera")
+    assert (code, status) == ("NotImplementedException", 400) and "DescribeStreamProcessor" in msg
     code, _, _ = error_code(rekognition.detect_labels, Image={"Bytes": jpeg(OBAMA)}, MinConfidence=150)
     assert code == "ValidationException"
     code, status, msg = error_code(rekognition.detect_text, Image={"Bytes": jpeg(OBAMA)}, Filters={

@@ -1,0 +1,272 @@
+"""The stored-video operations of the Rekognition provider (Start*/Get*): AWS request dicts in, AWS dicts out.
+
+Start* checks and queues a job (services/video.py); Get* reads the job's stored timeline, sorted and
+aggregated as asked, one page at a time (MaxResults up to 1000, NextToken; an empty NextToken is a first call,
+as older clients send it).
+"""
+
+from __future__ import annotations
+
+from oculi.aws import api
+from oculi.aws.errors import RequestContext
+from oculi.services.collections import InvalidPaginationToken, Scope, decode_token, encode_token
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
+from oculi.services.video import SUCCEEDED, VideoJobInfo, VideoRequest, VideoService
+from oculi.video import sampling, timeline
+
+MAX_RESULTS = 1000
+
+
+class CelebrityGalleryMissing(ServiceError):
+    """Celebrity recognition needs a celebrity gallery, which this server does not have."""
+
+    kind = ErrorKind.INVALID_PARAMETER
+
+
+def _video_metadata(v: dict) -> dict:
+    return {"Codec": v["codec"], "DurationMillis": v["duration_ms"], "Format": v["format"],
+            "FrameRate": v["frame_rate"], "FrameHeight": v["height"], "FrameWidth": v["width"],
+            "ColorRange": v["color_range"]}
+
+
+def _audio_metadata(a: dict) -> dict:
+    return {"Codec": a["codec"], "DurationMillis": a["duration_ms"], "SampleRate": a["sample_rate"],
+            "NumberOfChannels": a["channels"]}
+
+
+def _labels_filter(settings: dict | None) -> dict:
+    general = (settings or {}).get("GeneralLabels") or {}
+    return {"include_labels": general.get("LabelInclusionFilters", []),
+            "exclude_labels": general.get("LabelExclusionFilters", []),
+            "include_categories": general.get("LabelCategoryInclusionFilters", []),
+            "exclude_categories": general.get("LabelCategoryExclusionFilters", [])}
+
+
+def segments_by_name(items: list[dict], key: str, name_of, interval_ms: float, duration_ms: int) -> list[dict]:
+    """AggregateBy SEGMENTS: each name's continuous appearance (samples no more than two intervals apart) as
+    one entry with StartTimestampMillis, EndTimestampMillis and DurationMillis; its best confidence."""
+    by_name: dict[str, list[dict]] = {}
+    for it in items:
+        by_name.setdefault(name_of(it), []).append(it)
+    out = []
+    for runs in by_name.values():
+        runs.sort(key=lambda it: it["Timestamp"])
+        start = prev = None
+        best: dict | None = None
+        for it in [*runs, None]:
+            ts = it["Timestamp"] if it else None
+            if start is not None and (it is None or ts - prev > 2 * interval_ms):
+                end = int(min(prev + interval_ms, duration_ms))
+                entry = {"Timestamp": start, "StartTimestampMillis": start, "EndTimestampMillis": end,
+                         "DurationMillis": end - start, key: dict(best[key])}
+                if key == "Label":
+                    entry[key]["Instances"] = []
+                out.append(entry)
+                start = None
+            if it is None:
+                break
+            if start is None:
+                start, best = ts, it
+            elif it[key]["Confidence"] > best[key]["Confidence"]:
+                best = it
+            prev = ts
+    return out
+
+
+class VideoOperations(api.RekognitionApi):
+    videos: VideoService  # set by the provider
+
+    # -- Start* -----------------------------------------------------------------------------------
+
+    def _start(self, context: RequestContext, request: dict, api_name: str, features: tuple[str, ...],
+               params: dict) -> dict:
+        s3 = (request.get("Video") or {}).get("S3Object") or {}
+        if not s3.get("Bucket") or not s3.get("Name"):
+            raise InvalidParameter("Request has invalid parameters: Video.S3Object needs Bucket and Name")
+        channel = request.get("NotificationChannel") or {}
+        req = VideoRequest(api_name, features, params, s3["Bucket"], s3["Name"], s3.get("Version"),
+                           request.get("ClientRequestToken") or None, request.get("JobTag"),
+                           channel.get("SNSTopicArn"), channel.get("RoleArn"))
+        return {"JobId": self.videos.start(Scope(context.account, context.region), req)}
+
+    def start_label_detection(self, context, request):
+        features = request.get("Features") or ["GENERAL_LABELS"]
+        params = {"min_confidence": request.get("MinConfidence", 50.0), "features": features,
+                  "label_filter": _labels_filter(request.get("Settings"))}
+        return self._start(context, request, "StartLabelDetection", ("labels",), params)
+
+    def start_face_detection(self, context, request):
+        return self._start(context, request, "StartFaceDetection", ("faces",),
+                           {"attributes": request.get("FaceAttributes", "DEFAULT")})
+
+    def start_content_moderation(self, context, request):
+        return self._start(context, request, "StartContentModeration", ("moderation",),
+                           {"min_confidence": request.get("MinConfidence", 50.0)})
+
+    def start_text_detection(self, context, request):
+        filters = request.get("Filters") or {}
+        wf = filters.get("WordFilter") or {}
+        regions = []
+        for roi in filters.get("RegionsOfInterest") or []:
+            if roi.get("BoundingBox"):
+                b = roi["BoundingBox"]
+                regions.append([b.get("Left", 0.0), b.get("Top", 0.0), b.get("Width", 1.0), b.get("Height", 1.0)])
+            elif roi.get("Polygon"):
+                if any("X" not in p or "Y" not in p for p in roi["Polygon"]):
+                    raise InvalidParameter("Request has invalid parameters: each point of a RegionsOfInterest "
+                                           "Polygon needs X and Y")
+                xs, ys = [p["X"] for p in roi["Polygon"]], [p["Y"] for p in roi["Polygon"]]
+                regions.append([min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)])
+        params = {"word_filter": {"min_confidence": wf.get("MinConfidence", 0.0),
+                                  "min_height": wf.get("MinBoundingBoxHeight", 0.0),
+                                  "min_width": wf.get("MinBoundingBoxWidth", 0.0)}, "regions": regions}
+        return self._start(context, request, "StartTextDetection", ("text",), params)
+
+    def start_segment_detection(self, context, request):
+        filters = request.get("Filters") or {}
+        cue, shot = filters.get("TechnicalCueFilter") or {}, filters.get("ShotFilter") or {}
+        black = cue.get("BlackFrame") or {}
+        params = {"segment_types": list(dict.fromkeys(request["SegmentTypes"])),
+                  "shot_min_confidence": shot.get("MinSegmentConfidence", 50.0),
+                  "cue_min_confidence": cue.get("MinSegmentConfidence", 50.0),
+                  "black_frame": {"max_pixel_threshold": black.get("MaxPixelThreshold", 0.2),
+                                  "min_coverage_percentage": black.get("MinCoveragePercentage", 99.0)}}
+        return self._start(context, request, "StartSegmentDetection", ("segments",), params)
+
+    def start_face_search(self, context, request):
+        params = {"collection": request["CollectionId"], "threshold": request.get("FaceMatchThreshold", 80.0)}
+        return self._start(context, request, "StartFaceSearch", ("face_search",), params)
+
+    def start_person_tracking(self, context, request):
+        return self._start(context, request, "StartPersonTracking", ("persons",), {})
+
+    def start_celebrity_recognition(self, context, request):
+        raise CelebrityGalleryMissing(
+            "Celebrity recognition is not available: this server has no celebrity gallery (no celebrity face "
+            "collection and no celebrity model is installed), so StartCelebrityRecognition cannot run")
+
+    def get_celebrity_recognition(self, context, request):
+        self.start_celebrity_recognition(context, request)
+
+    # -- Get* -------------------------------------------------------------------------------------
+
+    def _job(self, context: RequestContext, request: dict, api_name: str) -> tuple[VideoJobInfo, dict]:
+        job = self.videos.get(Scope(context.account, context.region), request["JobId"], api=api_name)
+        out: dict = {"JobStatus": job.status, "JobId": job.id,
+                     "Video": {"S3Object": {"Bucket": job.bucket, "Name": job.key}}}
+        if job.job_tag:
+            out["JobTag"] = job.job_tag
+        if job.status_message:
+            out["StatusMessage"] = job.status_message
+        if job.video:
+            out["VideoMetadata"] = _video_metadata(job.video)
+        return job, out
+
+    @staticmethod
+    def _page(job: VideoJobInfo, items: list[dict], request: dict, view: str) -> tuple[list[dict], str | None]:
+        limit = min(request.get("MaxResults") or MAX_RESULTS, MAX_RESULTS)
+        token = request.get("NextToken") or None
+        offset = 0
+        if token:
+            after = decode_token(token)
+            try:
+                job_id, token_view, offset = after.rsplit(":", 2)
+                offset = int(offset)
+            except (AttributeError, ValueError):
+                raise InvalidPaginationToken("Invalid pagination token") from None
+            if job_id != job.id or token_view != view or offset < 0:
+                raise InvalidPaginationToken("Invalid pagination token: it belongs to another job or sort order")
+        page = items[offset: offset + limit]
+        more = offset + limit < len(items)
+        return page, encode_token(f"{job.id}:{view}:{offset + limit}") if more else None
+
+    def _results(self, job: VideoJobInfo, feature: str) -> list[dict]:
+        return job.results.get(feature, []) if job.status == SUCCEEDED else []
+
+    def _interval(self, feature: str, job: VideoJobInfo) -> float:
+        rate = sampling.rates(self.videos.settings.video_sample_fps)[feature]
+        fps = (job.video or {}).get("frame_rate") or 30.0
+        return 1000.0 / (rate if 0 < rate < fps else fps)
+
+    def _named(self, context, request, api_name, feature, key, name_of, out_key, version: dict) -> dict:
+        job, out = self._job(context, request, api_name)
+        items = self._results(job, feature)
+        sort_by, aggregate = request.get("SortBy", "TIMESTAMP"), request.get("AggregateBy", "TIMESTAMPS")
+        if aggregate == "SEGMENTS":
+            items = segments_by_name(items, key, name_of, self._interval(feature, job),
+                                     (job.video or {}).get("duration_ms", 0))
+        if sort_by == "NAME":
+            items = sorted(items, key=lambda it: (name_of(it), it["Timestamp"]))
+        else:
+            items = sorted(items, key=lambda it: (it["Timestamp"], name_of(it)))
+        page, token = self._page(job, items, request, f"{sort_by}-{aggregate}")
+        out[out_key] = page
+        out.update(version)
+        out["GetRequestMetadata"] = {"SortBy": sort_by, "AggregateBy": aggregate}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def get_label_detection(self, context, request):
+        from oculi.services import labels as label_service
+
+        return self._named(context, request, "StartLabelDetection", "labels", "Label",
+                           lambda it: it["Label"]["Name"], "Labels",
+                           {"LabelModelVersion": label_service.model_version(self.videos_models)})
+
+    def get_content_moderation(self, context, request):
+        from oculi.services import moderation as moderation_service
+
+        return self._named(context, request, "StartContentModeration", "moderation", "ModerationLabel",
+                           lambda it: it["ModerationLabel"]["Name"], "ModerationLabels",
+                           {"ModerationModelVersion": moderation_service.model_version(self.videos_models)})
+
+    def _simple(self, context, request, api_name, feature, out_key, sort_key) -> dict:
+        job, out = self._job(context, request, api_name)
+        sort_by = request.get("SortBy", "TIMESTAMP")
+        items = sorted(self._results(job, feature), key=lambda it: sort_key(it, sort_by))
+        page, token = self._page(job, items, request, sort_by)
+        out[out_key] = page
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def get_face_detection(self, context, request):
+        return self._simple(context, request, "StartFaceDetection", "faces", "Faces",
+                            lambda it, _: it["Timestamp"])
+
+    def get_text_detection(self, context, request):
+        from oculi.services.analysis import text_model_version
+
+        out = self._simple(context, request, "StartTextDetection", "text", "TextDetections",
+                           lambda it, _: (it["Timestamp"], it["TextDetection"]["Id"]))
+        out["TextModelVersion"] = text_model_version(self.videos_models)
+        return out
+
+    @staticmethod
+    def _by_person(it: dict, sort_by: str) -> tuple:
+        index = it["Person"]["Index"]
+        return (index, it["Timestamp"]) if sort_by == "INDEX" else (it["Timestamp"], index)
+
+    def get_face_search(self, context, request):
+        return self._simple(context, request, "StartFaceSearch", "face_search", "Persons", self._by_person)
+
+    def get_person_tracking(self, context, request):
+        return self._simple(context, request, "StartPersonTracking", "persons", "Persons", self._by_person)
+
+    def get_segment_detection(self, context, request):
+        job, out = self._job(context, request, "StartSegmentDetection")
+        out["VideoMetadata"] = [out["VideoMetadata"]] if "VideoMetadata" in out else []
+        out["AudioMetadata"] = [_audio_metadata(a) for a in job.audio]
+        items = sorted(self._results(job, "segments"),
+                       key=lambda it: (it["StartTimestampMillis"], it["Type"] != "TECHNICAL_CUE"))
+        page, token = self._page(job, items, request, "segments")
+        out["Segments"] = page
+        out["SelectedSegmentTypes"] = timeline.segment_types_info(job.params)
+        if token:
+            out["NextToken"] = token
+        return out
+
+    @property
+    def videos_models(self):
+        return self.analyzer.models

@@ -1,0 +1,181 @@
+"""What each stored-video feature does with a sampled frame: the image operations' own services on the pixels
+(labels, faces, moderation, text, collections), plus tracking across frames.
+
+Each feature turns one chunk of frames into timeline records, in Rekognition's member shapes (Label,
+FaceDetail, ModerationLabel, TextDetection, PersonDetail, FaceMatch: what Get* pages are made of), and a
+JSON `state` that the next chunk continues from (tracks, the face matches of each track).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from oculi.ml.interfaces import ObjectDetector
+from oculi.operations.shapes import box_out, face_detail_out, point_out
+from oculi.services import faces as face_service
+from oculi.services.analysis import face_index_version
+from oculi.services.collections import CollectionService, Scope, stored
+from oculi.services.labels import LabelFilter, detect_labels
+from oculi.services.moderation import detect_moderation_labels
+from oculi.services.text import WordFilter, detect_text
+from oculi.services.types import Box
+from oculi.video.decode import Frame
+from oculi.video.tracking import Tracker
+
+
+@dataclass
+class Context:
+    models: object  # oculi.ml.base.Models
+    collections: CollectionService | None
+    scope: Scope
+    tile_min_side: int = 640
+
+
+class Feature:
+    name = ""
+
+    def __init__(self, ctx: Context, params: dict, state: dict | None = None):
+        self.ctx, self.params = ctx, params
+        self.out: list[dict] = []
+
+    def frame(self, frame: Frame, rgb: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def state(self) -> dict:
+        return {}
+
+
+class Labels(Feature):
+    name = "labels"
+
+    def frame(self, frame, rgb):
+        f = self.params.get("label_filter") or {}
+        label_filter = LabelFilter(*(frozenset(x.lower() for x in f.get(k, [])) for k in (
+            "include_labels", "exclude_labels", "include_categories", "exclude_categories")))
+        for lb in detect_labels(self.ctx.models, rgb, None, self.params.get("min_confidence", 50.0), label_filter):
+            self.out.append({"Timestamp": frame.millis, "Label": {
+                "Name": lb.name, "Confidence": lb.confidence,
+                "Instances": [{"BoundingBox": box_out(b), "Confidence": c} for b, c in lb.instances],
+                "Parents": [{"Name": p} for p in lb.parents], "Aliases": [{"Name": a} for a in lb.aliases],
+                "Categories": [{"Name": lb.category}]}})
+
+
+class Faces(Feature):
+    name = "faces"
+
+    def frame(self, frame, rgb):
+        wanted = {"ALL"} if self.params.get("attributes") == "ALL" else {"DEFAULT"}
+        for face in face_service.detect_faces(self.ctx.models, rgb, attributes="ALL" in wanted,
+                                              tile_min_side=self.ctx.tile_min_side):
+            self.out.append({"Timestamp": frame.millis, "Face": face_detail_out(face, wanted)})
+
+
+class Moderation(Feature):
+    name = "moderation"
+
+    def frame(self, frame, rgb):
+        for m in detect_moderation_labels(self.ctx.models, rgb, self.params.get("min_confidence", 50.0)):
+            self.out.append({"Timestamp": frame.millis, "ModerationLabel": {
+                "Confidence": m.confidence, "Name": m.name, "ParentName": m.parent, "TaxonomyLevel": m.level},
+                "ContentTypes": []})
+
+
+class Text(Feature):
+    name = "text"
+
+    def frame(self, frame, rgb):
+        wf = self.params.get("word_filter") or {}
+        regions = [Box(*r) for r in self.params.get("regions") or []]
+        word_filter = WordFilter(wf.get("min_confidence", 0.0), wf.get("min_height", 0.0), wf.get("min_width", 0.0))
+        for d in detect_text(self.ctx.models, rgb, word_filter, regions):
+            item = {"DetectedText": d.text, "Type": d.type, "Id": d.id, "Confidence": d.confidence,
+                    "Geometry": {"BoundingBox": box_out(d.box), "Polygon": [point_out(p) for p in d.polygon]}}
+            if d.parent_id is not None:
+                item["ParentId"] = d.parent_id
+            self.out.append({"Timestamp": frame.millis, "TextDetection": item})
+
+
+def _corners(b: Box) -> tuple:
+    return b.left, b.top, b.left + b.width, b.top + b.height
+
+
+def _box(c) -> dict:
+    return box_out(Box.from_corners(*c))
+
+
+class Persons(Feature):
+    """People from the object detector, one Index per track; the Face when a face lies in the box's top."""
+
+    name = "persons"
+    MIN_SCORE = 0.4
+
+    def __init__(self, ctx, params, state=None):
+        super().__init__(ctx, params, state)
+        self.tracker = Tracker(min_iou=0.1, max_gap=1.5, state=(state or {}).get("tracker"))
+
+    def frame(self, frame, rgb):
+        people = [d for d in self.ctx.models.get(ObjectDetector).predict(rgb, min_score=self.MIN_SCORE)
+                  if d.name == "Person"]
+        boxes = [tuple(min(max(v, 0.0), 1.0) for v in d.box) for d in people]
+        faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side) if boxes else []
+        for box, track in zip(boxes, self.tracker.update(frame.time, boxes), strict=True):
+            person = {"Index": track.index, "BoundingBox": _box(box)}
+            for face in faces:
+                cx, cy = face.box.left + face.box.width / 2, face.box.top + face.box.height / 2
+                if box[0] <= cx <= box[2] and box[1] <= cy <= box[1] + 0.6 * (box[3] - box[1]):
+                    person["Face"] = face_detail_out(face, {"DEFAULT"})
+                    break
+            self.out.append({"Timestamp": frame.millis, "Person": person})
+
+    def state(self):
+        return {"tracker": self.tracker.state()}
+
+
+class FaceSearch(Feature):
+    """Faces tracked across frames; each track's face is embedded and searched once, when it is first seen."""
+
+    name = "face_search"
+    MAX_MATCHES = 10
+
+    def __init__(self, ctx, params, state=None):
+        super().__init__(ctx, params, state)
+        self.tracker = Tracker(min_iou=0.2, max_gap=1.0, state=(state or {}).get("tracker"))
+
+    def frame(self, frame, rgb):
+        faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
+        tracks = self.tracker.update(frame.time, [_corners(f.box) for f in faces])
+        for face, track in zip(faces, tracks, strict=True):
+            if "matches" not in track.extra:
+                track.extra["matches"] = self._search(rgb, face)
+            self.out.append({"Timestamp": frame.millis,
+                             "Person": {"Index": track.index, "BoundingBox": box_out(face.box),
+                                        "Face": face_detail_out(face, {"DEFAULT"})},
+                             "FaceMatches": track.extra["matches"]})
+
+    def _search(self, rgb: np.ndarray, face) -> list[dict]:
+        svc, name = self.ctx.collections, self.params["collection"]
+        threshold = self.params.get("threshold", 80.0)
+        with svc.sessions() as s:
+            col = svc.get(s, self.ctx.scope, name)
+            face_service.embed_faces(svc.models, rgb, [face], col.face_embedder)
+            hits = svc.nearest(s, col, face.vector(col.face_embedder), self.MAX_MATCHES, threshold)
+            version = face_index_version(svc.models, col.face_embedder)
+        out = []
+        for row, sim in hits:
+            f = stored(row)
+            match = {"FaceId": f.face_id, "BoundingBox": box_out(f.box), "ImageId": f.image_id,
+                     "Confidence": f.confidence, "IndexFacesModelVersion": version}
+            if f.external_image_id:
+                match["ExternalImageId"] = f.external_image_id
+            if f.user_id:
+                match["UserId"] = f.user_id
+            out.append({"Similarity": sim, "Face": match})
+        return out
+
+    def state(self):
+        return {"tracker": self.tracker.state()}
+
+
+FEATURES: dict[str, type[Feature]] = {f.name: f for f in (Labels, Faces, Moderation, Text, Persons, FaceSearch)}
