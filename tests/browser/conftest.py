@@ -33,7 +33,9 @@ def browser():
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: scripts/test installs Debian's chromium"
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"])  # a synthetic camera
         yield b
         b.close()
 

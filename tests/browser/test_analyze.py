@@ -3,6 +3,7 @@ the JSON tab is the API's answer, the boto3 snippet runs as is, and text from an
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -199,3 +200,19 @@ def test_tabs_work_from_the_keyboard(page):
     row = pg.evaluate("() => document.activeElement.dataset.key")
     assert row == "label:0"
     assert "hl" in pg.locator('svg .item[data-key="label:0"]').first.get_attribute("class")
+
+
+def test_paste_a_photo_on_analyze(page):
+    pg = page.goto("/")
+    for box in pg.locator("input[name=feature]").all():
+        box.set_checked(box.get_attribute("value") == "faces")
+    b64 = base64.b64encode(data("faces/face_recognition/examples/obama_small.jpg").read_bytes()).decode()
+    with pg.expect_response(lambda r: r.url.endswith("/v1/analyze"), timeout=180_000):
+        pg.evaluate("""b64 => {
+            const dt = new DataTransfer();
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            dt.items.add(new File([bytes], "pasted.jpg", { type: "image/jpeg" }));
+            document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true }));
+        }""", b64)
+    pg.wait_for_selector("body[data-state=drawn]")
+    assert pg.locator("svg .item[data-key='face:0']").count() == 1

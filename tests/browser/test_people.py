@@ -105,3 +105,39 @@ def test_door_check_at_a_phone_width(browser, people):
     check_axe(pg)
     screenshot(pg, "door-phone")
     ctx.close()
+
+
+def test_analyze_searches_the_chosen_collection(page, people):
+    """After enrolment, Analyze with "employees" ticked names the person on the face and in the Faces tab."""
+    pg = page.goto("/")
+    pg.get_by_label("employees (2 faces)").check()
+    for box in pg.locator("input[name=feature]").all():
+        box.set_checked(box.get_attribute("value") == "faces")
+    with pg.expect_response(lambda r: r.url.endswith("/v1/analyze"), timeout=180_000) as answer:
+        pg.set_input_files("#file", str(data(f"{EX}/obama-480p.jpg")))
+    pg.wait_for_selector("body[data-state=drawn]")
+    match = answer.value.json()["faces"][0]["match"]
+    assert match["user_id"] == "alice" and match["collection"] == "employees"
+    assert pg.locator("svg .item[data-key='face:0'] text.tag").first.text_content().startswith("alice ")
+    pg.get_by_role("tab", name="Faces").click()
+    assert "alice (employees, " in pg.locator("#panel-faces tbody tr").first.text_content()
+    code = pg.get_by_role("tab", name="Code")
+    code.click()
+    assert "search_faces_by_image(CollectionId=\"employees\"" in pg.locator("code.code-boto3").text_content()
+
+
+def test_camera_snapshot_at_the_door(browser, people):
+    """getUserMedia with Chromium's synthetic camera (no face in it): the page takes the frame and says so."""
+    ctx = browser.new_context(viewport=PHONE, permissions=["camera"])
+    pg = ctx.new_page()
+    pg.goto(people.url + "/door")
+    pg.click("#camera-open")
+    pg.wait_for_function("() => document.querySelector('#video').videoWidth > 0", timeout=30_000)
+    with pg.expect_response(lambda r: r.url.endswith("/v1/identify"), timeout=120_000) as answer:
+        pg.click("#check")
+    assert answer.value.status == 200 and answer.value.json()["count"] == 0
+    pg.wait_for_selector("#verdict:has-text('No face found')")
+    pg.click("#camera-close")
+    assert pg.evaluate("() => document.querySelector('#video').srcObject") is None
+    ctx.close()
+
