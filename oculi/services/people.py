@@ -10,6 +10,8 @@ import numpy as np
 
 from oculi.services.collections import CollectionInfo, CollectionService, Scope, StoredFace
 from oculi.services.enrollment import enroll
+from oculi.services.faces import detect_faces
+from oculi.services.types import Box
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,39 @@ def collections_with_counts(svc: CollectionService, scope: Scope) -> list[Collec
     return out
 
 
+def _iou(a: Box, b: Box) -> float:
+    w = min(a.left + a.width, b.left + b.width) - max(a.left, b.left)
+    h = min(a.top + a.height, b.top + b.height) - max(a.top, b.top)
+    inter = max(w, 0.0) * max(h, 0.0)
+    return inter / (a.area + b.area - inter) if inter else 0.0
+
+
+def only_face(svc: CollectionService, rgb: np.ndarray, box: Box) -> np.ndarray | None:
+    """The photo with every face but the one at `box` greyed out, so the largest face left is the chosen one and
+    its stored box stays in the photo's own coordinates; None when no face is there."""
+    faces = detect_faces(svc.models, rgb, tile_min_side=svc.tile_min_side)
+    if not faces:
+        return None
+    chosen = max(faces, key=lambda f: _iou(f.box, box))
+    if _iou(chosen.box, box) < 0.3:
+        return None
+    out = rgb.copy()
+    h, w = rgb.shape[:2]
+    for f in faces:
+        if f is not chosen:
+            b = f.box
+            out[int(b.top * h): int((b.top + b.height) * h) + 1, int(b.left * w): int((b.left + b.width) * w) + 1] = 127
+    return out
+
+
 def enrol_photo(svc: CollectionService, scope: Scope, collection: str, user_id: str, filename: str,
-                rgb: np.ndarray) -> Enrolled:
-    """Index the largest face of the photo as `user_id` (created when new) in `collection` (created when new)."""
+                rgb: np.ndarray, box: Box | None = None) -> Enrolled:
+    """Index the largest face of the photo (or the face at `box`, for a group photo) as `user_id` (created when
+    new) in `collection` (created when new)."""
+    if box is not None:
+        rgb = only_face(svc, rgb, box)
+        if rgb is None:
+            return Enrolled(filename, user_id, None, "no face at the chosen place", None)
     done = enroll(svc, scope, collection, [(filename, lambda: rgb)], name=user_id)
     if not done.face_ids:
         reason = "; ".join(why for _, why in done.skipped) or "no face found"

@@ -141,3 +141,28 @@ def test_camera_snapshot_at_the_door(browser, people):
     assert pg.evaluate("() => document.querySelector('#video').srcObject") is None
     ctx.close()
 
+
+
+def test_click_the_face_to_enrol_in_a_group_photo(page, people):
+    pg = page.goto("/people/visitors")
+    pg.wait_for_selector("#title:has-text('visitors')")
+    pg.fill("#person", "bob")
+    with pg.expect_response(lambda r: r.url.endswith("/v1/analyze"), timeout=180_000) as answer:
+        pg.set_input_files("#photos", str(data(f"{EX}/two_people.jpg")))
+    faces = answer.value.json()["faces"]
+    pg.wait_for_selector("#face-pick:not([hidden])")
+    assert pg.locator("#pick-stage .item").count() == len(faces) == 2
+    pg.locator("#pick-stage .item[data-key='face:1'] rect.shape").click(force=True)  # not the largest
+    assert pg.get_by_label("Face 2", exact=False).is_checked()
+    check_axe(pg)
+    pg.click("#enrol button[type=submit]")
+    pg.wait_for_selector("body[data-enrolled='1']", timeout=120_000)
+    stored = httpx.get(people.url + "/v1/collections/visitors/faces", params={"user_id": "bob"}, timeout=30).json()
+    (face,) = stored["data"]
+    want = faces[1]["box"]
+    assert all(abs(face["bounding_box"][k] - want[k]) < 0.02 for k in ("left", "top", "width", "height"))
+    # nothing at the given place: a clear reason, nothing stored
+    with open(data(f"{EX}/two_people.jpg"), "rb") as fh:
+        r = httpx.post(people.url + "/v1/collections/visitors/enrol", files={"image": ("g.jpg", fh)},
+                       data={"user_id": "carol", "face": "0.01,0.9,0.05,0.05"}, timeout=180)
+    assert r.status_code == 200 and r.json()["reason"] == "no face at the chosen place"

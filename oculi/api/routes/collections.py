@@ -14,6 +14,7 @@ from oculi.services import imaging
 from oculi.services.collections import ResourceNotFound
 from oculi.services.errors import ImageTooLarge
 from oculi.services.people import collections_with_counts, enrol_photo, remove_face
+from oculi.services.types import Box as TypesBox
 from oculi.services.users import UserService
 
 router = APIRouter()
@@ -172,12 +173,18 @@ def delete_user(svc: ServicesDep, collection: str, user_id: str,
 @router.post("/collections/{collection}/enrol", response_model=EnrolledPublic)
 async def enrol(svc: ServicesDep, collection: str,
                 image: Annotated[UploadFile, File(description="one photo of the person (its largest face)")],
-                user_id: Annotated[str, Form(pattern=NAME, description="the person's name or id")]) -> EnrolledPublic:
-    """Index the photo's largest face and associate it to the user (both created when new). A photo that
-    cannot be used answers 200 with `indexed: false` and the reason, so a batch goes on with the next file."""
+                user_id: Annotated[str, Form(pattern=NAME, description="the person's name or id")],
+                face: Annotated[str | None, Form(
+                    pattern=r"^[0-9.]+,[0-9.]+,[0-9.]+,[0-9.]+$",
+                    description="left,top,width,height (ratios) of the face to enrol in a group photo; "
+                                "default: the largest")] = None) -> EnrolledPublic:
+    """Index the photo's largest face (or the one at `face`) and associate it to the user (both created when
+    new). A photo that cannot be used answers 200 with `indexed: false` and the reason, so a batch goes on with
+    the next file."""
     rgb = await _rgb(svc, image)
+    box = TypesBox(*(float(v) for v in face.split(","))) if face else None
     done = await run_in_threadpool(enrol_photo, svc.collections, svc.images.scope, collection, user_id,
-                                   image.filename or "photo", rgb)
+                                   image.filename or "photo", rgb, box)
     return EnrolledPublic(filename=done.filename, user_id=done.user_id, face_id=done.face_id,
                           indexed=done.reason is None, reason=done.reason,
                           face=_face(svc, done.face) if done.face else None)

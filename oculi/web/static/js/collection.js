@@ -53,9 +53,61 @@ async function remove(path, what) {
   }
 }
 
+let picked = null; // the box of the face chosen in a group photo (one photo only)
+
+function pickFace(i, faces) {
+  picked = faces[i].box;
+  document.querySelectorAll("#pick-stage .item").forEach((g, j) => g.classList.toggle("selected", i === j));
+  document.querySelectorAll("#pick-list input")[i].checked = true;
+}
+
+/** One photo with several faces: show them and let the person click the one to enrol. */
+async function offerFaces(file) {
+  picked = null;
+  $("face-pick").hidden = true;
+  let result;
+  try {
+    result = await api("/v1/analyze", { method: "POST", body: form({ image: file, features: "faces" }) });
+  } catch (e) {
+    say(`Could not look for faces in ${file.name}: ${e.message}`, true);
+    return;
+  }
+  const faces = result.faces || [];
+  if (faces.length < 2) return;
+  const { width: W, height: H } = result.image;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  faces.forEach((f, i) => {
+    const g = document.createElementNS(svg.namespaceURI, "g");
+    g.setAttribute("class", "item");
+    g.dataset.key = `face:${i}`;
+    for (const cls of ["under", "shape"]) {
+      const r = document.createElementNS(svg.namespaceURI, "rect");
+      Object.entries({ x: f.box.left * W, y: f.box.top * H, width: f.box.width * W, height: f.box.height * H, class: cls })
+        .forEach(([k, v]) => r.setAttribute(k, v));
+      if (cls === "shape") r.setAttribute("stroke", "#00e5ff");
+      g.append(r);
+    }
+    g.addEventListener("click", () => pickFace(i, faces));
+    svg.append(g);
+  });
+  $("pick-stage").replaceChildren(h("img", { alt: `${file.name}, with ${faces.length} faces`, src: URL.createObjectURL(file) }), svg);
+  $("pick-list").replaceChildren(...faces.map((f, i) => {
+    const where = f.box.left + f.box.width / 2 < 0.5 ? "left" : "right";
+    const input = h("input", { type: "radio", name: "face", value: String(i) });
+    input.addEventListener("change", () => pickFace(i, faces));
+    return h("label", {}, input, `Face ${i + 1} (${where}${i === 0 ? ", largest" : ""})`);
+  }));
+  pickFace(0, faces);
+  $("face-pick").hidden = false;
+}
+
 function choose(list) {
   files = list;
   $("progress").replaceChildren(...files.map((f) => h("li", {}, `${f.name}: ready`)));
+  picked = null;
+  $("face-pick").hidden = true;
+  if (files.length === 1) offerFaces(files[0]);
 }
 
 acceptDrops($("enrol-drop"), choose, (m) => say(m, true));
@@ -73,7 +125,9 @@ $("enrol").addEventListener("submit", async (e) => {
   for (const [i, file] of files.entries()) {
     lines[i].textContent = `${file.name}: enrolling…`;
     try {
-      const out = await api(`${base}/enrol`, { method: "POST", body: form({ image: file, user_id: person }) });
+      const face = picked && files.length === 1
+        ? [picked.left, picked.top, picked.width, picked.height].map((v) => v.toFixed(6)).join(",") : undefined;
+      const out = await api(`${base}/enrol`, { method: "POST", body: form({ image: file, user_id: person, face }) });
       lines[i].textContent = out.indexed ? `${file.name}: enrolled` : `${file.name}: not indexed: ${out.reason}`;
       lines[i].className = out.indexed ? "done" : "fail";
       ok += out.indexed ? 1 : 0;
