@@ -119,6 +119,15 @@ def test_image_page_tags_and_delete(page, stored, web):
     pg.click("#tags-form button")
     pg.wait_for_function("() => document.querySelector('#status').textContent === 'Tags saved.'")
     assert httpx.get(f"{web.url}/v1/images/{image['id']}", timeout=30).json()["tags"] == ["lobby", "office", "team"]
+    before = httpx.get(f"{web.url}/v1/images/{image['id']}", timeout=30).json()["analyzed_at"]
+    with pg.expect_response(lambda r: r.url.endswith("/analyze?wait=true"), timeout=180_000) as again:
+        pg.click("#again")
+    assert again.value.status == 200
+    pg.wait_for_selector("#status:has-text('Analysed again')")
+    assert again.value.json()["analyzed_at"] > before and pg.locator("svg .item[data-key^='face:']").count() == 2
+    busy = httpx.post(f"{web.url}/v1/images/{image['id']}/analyze", timeout=30)  # queued: asking again is a 409
+    assert busy.status_code == 202
+    assert httpx.post(f"{web.url}/v1/images/{image['id']}/analyze", timeout=30).status_code == 409
     check_axe(pg)
     screenshot(pg, "image")
     victim = stored["bulk"][0]

@@ -15,6 +15,7 @@ from oculi.api.schemas import ImagePublic, ImagesPublic, TagsUpdate
 from oculi.services.errors import ImageTooLarge, InvalidParameter
 from oculi.services.image_tags import set_tags
 from oculi.services.images import DEFAULT_FEATURES, ImageNotFound, ImageQuery, Upload
+from oculi.services.reanalysis import reanalyze
 from oculi.services.thumbnails import Thumbnails
 from oculi.storage.blobs import BlobNotFound
 
@@ -143,6 +144,28 @@ def update_image(svc: ServicesDep, image_id: str, body: TagsUpdate) -> ImagePubl
     """Replace the image's tags (lower-cased, trimmed, duplicates dropped, at most 50)."""
     set_tags(svc.images.sessions, image_id, body.tags, ImageNotFound)
     return _public(svc, [svc.images.get(image_id)], False)[0]
+
+
+@router.post("/images/{image_id}/analyze", status_code=202, response_model=ImagePublic)
+async def analyze_again(
+    svc: ServicesDep,
+    response: Response,
+    image_id: str,
+    features: Annotated[str | None, Form(description="comma-separated; default: the image's own")] = None,
+    wait: Annotated[bool, Query(description="answer when the analysis is done (200) instead of at once")] = False,
+) -> ImagePublic:
+    """Run the pipeline again on the stored original (today's models, other features if given); the result,
+    index rows and events are replaced when it is done. 409 while an analysis is queued or running."""
+    await run_in_threadpool(reanalyze, svc.images, image_id, _csv(features) or None)
+    if wait:
+        deadline = time.monotonic() + svc.settings.wait_timeout
+        while time.monotonic() < deadline:
+            if (await run_in_threadpool(svc.images.statuses, [image_id])).get(image_id) in ("done", "failed"):
+                response.status_code = 200
+                break
+            await asyncio.sleep(0.1)
+    row = await run_in_threadpool(svc.images.get, image_id)
+    return (await run_in_threadpool(_public, svc, [row], wait))[0]
 
 
 @router.get("/images/{image_id}/result.json")

@@ -1,6 +1,6 @@
 // One stored image: the result drawn as on Analyze, facts, tags to edit, the original and the JSON to download,
-// "analyse again" (a fresh run on /v1/analyze, shown without replacing the stored one), delete with confirmation.
-import { api, blobUrl, form } from "./api.js";
+// "analyse again" (the pipeline once more on the stored original), delete with confirmation.
+import { api, blobUrl } from "./api.js";
 import { h } from "./results.js";
 import { showResult } from "./viewer.js";
 
@@ -67,15 +67,13 @@ $("download-json").addEventListener("click", () => {
 
 $("again").addEventListener("click", async () => {
   $("again").disabled = true;
-  say("Analysing again…");
+  say("Analysing again with today's models…");
   try {
-    const blob = await (await fetch(original)).blob();
-    const features = image.features.join(",");
-    const result = await api("/v1/analyze", { method: "POST",
-      body: form({ image: new File([blob], image.filename, { type: image.content_type }), features,
-                   collections: image.collections.join(",") }) });
-    showResult({ stage: $("stage"), toolbar: $("toolbar"), tabsRoot: $("tabs"), src: original, result, code: null });
-    say("Analysed again with today's models (the stored result is unchanged).");
+    image = await api(`/v1/images/${image.id}/analyze?wait=true`, { method: "POST" });
+    facts(image);
+    if (!image.result) throw new Error(image.error || `still ${image.status}: reload in a moment`);
+    showResult({ stage: $("stage"), toolbar: $("toolbar"), tabsRoot: $("tabs"), src: original, result: image.result, code: null });
+    say(`Analysed again at ${new Date(image.analyzed_at * 1000).toLocaleTimeString()}; the stored result is replaced.`);
   } catch (e) {
     say(`Could not analyse again: ${e.message}`, true);
   } finally {
