@@ -216,3 +216,27 @@ def test_paste_a_photo_on_analyze(page):
         }""", b64)
     pg.wait_for_selector("body[data-state=drawn]")
     assert pg.locator("svg .item[data-key='face:0']").count() == 1
+
+
+def test_flagged_photo_blurred_until_revealed_and_colour_swatches(page):
+    """The moderation veil, with the API's answer for a flagged photo stood in by the browser (the models'
+    moderation itself is tested in tests/models); the colours come from the real API."""
+    pg, result = _analyse(page, data(PHOTO), features=("labels", "properties"))
+    swatches = pg.locator("#panel-properties .swatches").first.locator(".swatch")  # then foreground, background
+    assert swatches.count() == len(result["properties"]["dominant_colors"]) >= 3
+    first = result["properties"]["dominant_colors"][0]
+    assert first["hex"] in swatches.first.text_content()
+    colour = pg.evaluate("() => getComputedStyle(document.querySelector('#panel-properties .colour')).backgroundColor")
+    assert colour == "rgb({}, {}, {})".format(*first["rgb"])
+
+    flagged = dict(result, moderation=[{"name": "Violence", "confidence": 91.0, "parent_name": "",
+                                        "taxonomy_level": 1}])
+    pg.route("**/v1/analyze", lambda route: route.fulfill(json=flagged))
+    pg.click("#run")
+    pg.wait_for_selector("#stage .veil")
+    assert "Violence (91%)" in pg.locator("#stage .veil").text_content()
+    assert "blur" in pg.evaluate("() => getComputedStyle(document.querySelector('#stage img')).filter")
+    assert not pg.locator("#stage svg").is_visible()
+    pg.get_by_role("button", name="Show the photo").click()
+    assert pg.evaluate("() => getComputedStyle(document.querySelector('#stage img')).filter") == "none"
+    assert pg.locator("#stage svg").is_visible() and not pg.locator("#stage .veil").count()
