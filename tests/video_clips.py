@@ -6,7 +6,7 @@ The storyboard clip (320x240, 10 fps, 10 s), with its ground truth in SCENES:
   4.0-5.0 s  cut to burned-in text
   5.0-6.0 s  black frames
   6.0-7.0 s  SMPTE colour bars
-  7.0-10.0 s a person walking left to right behind a pillar (an occluder)
+  7.0-10.0 s a person (not in any collection) walking left to right behind a pillar (an occluder)
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def bars_frame() -> np.ndarray:
 
 
 def person_cutout() -> np.ndarray:
-    photo = load_rgb(data("faces/face_recognition/examples/obama.jpg"))  # 910x1137: head and shoulders
-    return _fit(photo, 110, 138)
+    photo = load_rgb(data("faces/aws-rekognition-lambda/Jim-Carrey.jpg"))  # 1080x1440: head and shoulders
+    return _fit(photo, 108, 144)
 
 
 def walk_frames(n: int) -> list[np.ndarray]:

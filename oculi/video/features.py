@@ -105,6 +105,19 @@ def _box(c) -> dict:
     return box_out(Box.from_corners(*c))
 
 
+def _one_box_each(boxes: list[tuple]) -> list[tuple]:
+    """A person half hidden by an occluder is often found twice (the whole and a visible part): a box mostly
+    inside a larger one is the same person."""
+    kept: list[tuple] = []
+    for b in sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
+        area = max((b[2] - b[0]) * (b[3] - b[1]), 1e-9)
+        inside = [max(0.0, min(b[2], k[2]) - max(b[0], k[0])) * max(0.0, min(b[3], k[3]) - max(b[1], k[1])) / area
+                  for k in kept]
+        if not inside or max(inside) < 0.6:
+            kept.append(b)
+    return kept
+
+
 class Persons(Feature):
     """People from the object detector, one Index per track; the Face when a face lies in the box's top."""
 
@@ -118,7 +131,7 @@ class Persons(Feature):
     def frame(self, frame, rgb):
         people = [d for d in self.ctx.models.get(ObjectDetector).predict(rgb, min_score=self.MIN_SCORE)
                   if d.name == "Person"]
-        boxes = [tuple(min(max(v, 0.0), 1.0) for v in d.box) for d in people]
+        boxes = _one_box_each([tuple(min(max(v, 0.0), 1.0) for v in d.box) for d in people])
         faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side) if boxes else []
         for box, track in zip(boxes, self.tracker.update(frame.time, boxes), strict=True):
             person = {"Index": track.index, "BoundingBox": _box(box)}
