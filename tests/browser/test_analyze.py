@@ -240,3 +240,20 @@ def test_flagged_photo_blurred_until_revealed_and_colour_swatches(page):
     pg.get_by_role("button", name="Show the photo").click()
     assert pg.evaluate("() => getComputedStyle(document.querySelector('#stage img')).filter") == "none"
     assert pg.locator("#stage svg").is_visible() and not pg.locator("#stage .veil").count()
+
+
+def test_store_it_goes_through_the_pipeline(page):
+    pg = page.goto("/")
+    for box in pg.locator("input[name=feature]").all():
+        box.set_checked(box.get_attribute("value") == "faces")
+    pg.get_by_label("Store it in the gallery").check()
+    with pg.expect_response(lambda r: "/v1/images" in r.url and r.request.method == "POST", timeout=180_000) as r:
+        pg.set_input_files("#file", str(data("faces/face_recognition/examples/obama_small.jpg")))
+    pg.wait_for_selector("body[data-state=drawn]")
+    stored = r.value.json()["data"][0]
+    assert stored["status"] == "done" and stored["source"] == "upload"
+    with pg.expect_navigation():
+        pg.get_by_role("link", name="open its page").click()
+    pg.wait_for_selector("body[data-state=drawn]")
+    assert pg.url.endswith(f"/images/{stored['id']}")
+    assert pg.locator("svg .item[data-key='face:0']").count() == 1
