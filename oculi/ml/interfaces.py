@@ -112,6 +112,15 @@ class EmotionClassifier(Task):
         raise NotImplementedError
 
 
+class IrisLandmarker(Task):
+    task = "iris"
+    default = "mediapipe"
+
+    def predict(self, rgb: np.ndarray, corners: tuple, flip: bool = False):
+        """The iris centre of the eye between `corners`."""
+        raise NotImplementedError
+
+
 class LabelClassifier(Task):
     task = "labels"
     default = "efficientnet-lite3"
@@ -155,5 +164,5 @@ class TextRecognizer(Task):
 
 KINDS: tuple[type[Task], ...] = (
     FaceDetector, FaceAligner, FaceEmbedder, FaceLandmarker, AgeGenderEstimator, EmotionClassifier,
-    LabelClassifier, ObjectDetector, ModerationClassifier, BodyPartDetector, TextRecognizer,
+    IrisLandmarker, LabelClassifier, ObjectDetector, ModerationClassifier, BodyPartDetector, TextRecognizer,
 )

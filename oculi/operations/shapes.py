@@ -53,6 +53,9 @@ def face_detail_out(face: Face, wanted: set[str]) -> dict:
         out["Gender"] = {"Value": a["gender"][0], "Confidence": a["gender"][1]}
     if want("EMOTIONS"):
         out["Emotions"] = [{"Type": t, "Confidence": c} for t, c in a["emotions"]]
+    if want("EYE_DIRECTION") and "eye_direction" in a:
+        yaw, pitch, confidence = a["eye_direction"]
+        out["EyeDirection"] = {"Yaw": yaw, "Pitch": pitch, "Confidence": confidence}
     for key, name, field in (("smile", "SMILE", "Smile"), ("eyes_open", "EYES_OPEN", "EyesOpen"),
                              ("mouth_open", "MOUTH_OPEN", "MouthOpen")):
         if want(name):

@@ -10,6 +10,12 @@ How each field is made (nothing is invented; attributes without a model are not 
 - AgeRange, Gender: dlib/Cydral networks on dlib-aligned chips (AgeRange: 10th-90th percentile of the age
   distribution, at least 3 years either side of the expected age; never one year).
 - Emotions: FER2013 classes mapped to Rekognition types (neutral -> CALM; CONFUSED has no class).
+- EyeDirection: MediaPipe Iris on each eye (ROI from the mesh's eye corners); the iris centre's offset from
+  the corners' midpoint, in eye widths, is turned into eyeball angles with a 12 mm eyeball under a 30 mm eye
+  opening (asin(offset * 2.5)), both eyes averaged, less REST_PITCH (the iris centre sits above the corners'
+  line when the eyes look straight ahead: the median of 15 portraits looking into the camera in
+  ../shared/data/faces); gaze relative to the head, as Rekognition's. Yaw > 0:
+  towards the image's right, Pitch > 0: up. Confidence: the EyesOpen probability (a closed eye shows no iris).
 - Smile: the HAPPY probability. EyesOpen: eyelid gap / eye width > 0.18 on the mesh (mean of both eyes).
   MouthOpen: inner-lip gap / mouth width > 0.08.
 - Embedding and CompareFaces similarity: the configured FaceEmbedder (OCULI_MODELS__FACE_EMBEDDING; a
@@ -34,6 +40,7 @@ from oculi.ml.interfaces import (
     FaceEmbedder,
     FaceLandmarker,
     FaceRegion,
+    IrisLandmarker,
 )
 from oculi.services.errors import InvalidParameter
 from oculi.services.image_properties import quality
@@ -167,12 +174,12 @@ def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embe
         q = quality(crop)
         face = Face(Box.from_corners(x0, y0, x1, y1, w, h), fb.score * 100, landmarks, _pose(pts),
                     q.brightness, q.sharpness, fb.box)
-        if attributes or embed:
-            shape = models.get(FaceAligner).predict(rgb, fb.box)
-            if embed:  # runs in the embedding workers while this loop goes on
-                pending.append(start_embeddings(models, rgb, [face], [shape]))
-            if attributes:
-                face.attributes = _attributes(models, rgb, fb.box, shape, pts)
+        # dlib's 5-point shape: the age/gender chips need it, and dlib's embedder reuses it (others align alone)
+        shape = models.get(FaceAligner).predict(rgb, fb.box) if attributes else None
+        if embed:  # runs in the embedding workers while this loop goes on
+            pending.append(start_embeddings(models, rgb, [face], [shape] if shape is not None else None))
+        if attributes:
+            face.attributes = _attributes(models, rgb, fb.box, shape, pts)
         faces.append(face)
     for finish in pending:
         finish()
@@ -213,15 +220,31 @@ def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) ->
     eyes = (_ratio(pts, 159, 145, 33, 133) + _ratio(pts, 386, 374, 362, 263)) / 2
     mouth = _ratio(pts, 13, 14, 61, 291)
     happy = emotions["happy"]
+    eyes_open = _flag(eyes, 0.18, 0.03)
     return {
+        "eye_direction": (*_gaze(models, rgb, pts), eyes_open[1] if eyes_open[0] else 100 - eyes_open[1]),
         "age_range": (ag.age_low, ag.age_high),  # Low < High always (age_gender.age_range)
         "gender": ("Male" if ag.male_probability >= 0.5 else "Female",
                    100 * max(ag.male_probability, 1 - ag.male_probability)),
         "emotions": sorted(((EMOTIONS[k], v * 100) for k, v in emotions.items()), key=lambda e: -e[1]),
         "smile": (happy >= 0.5, 100 * max(happy, 1 - happy)),
-        "eyes_open": _flag(eyes, 0.18, 0.03),
+        "eyes_open": eyes_open,
         "mouth_open": _flag(mouth, 0.08, 0.02),
     }
+
+
+EYE_RADIUS_PER_WIDTH = 12.0 / 30.0  # eyeball radius / corner-to-corner eye opening (adult averages, mm)
+REST_PITCH = 8.0  # degrees the raw pitch reads for eyes looking straight ahead (measured, see the docstring)
+
+
+def _gaze(models: Models, rgb: np.ndarray, pts: np.ndarray) -> tuple[float, float]:
+    """(yaw, pitch) of the eyes in the head, degrees, from the iris centres."""
+    iris = models.get(IrisLandmarker)
+    offsets = [iris.predict(rgb, (pts[33, :2], pts[133, :2])).offset,
+               iris.predict(rgb, (pts[362, :2], pts[263, :2]), flip=True).offset]
+    along, across = np.mean(offsets, axis=0) / EYE_RADIUS_PER_WIDTH
+    return (float(np.degrees(np.arcsin(np.clip(along, -1, 1)))),
+            float(np.degrees(np.arcsin(np.clip(-across, -1, 1)))) - REST_PITCH)
 
 
 def quality_reasons(face: Face, level: str | None) -> list[str]:

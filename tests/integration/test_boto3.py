@@ -73,8 +73,10 @@ def test_detect_faces_default_and_all(rekognition):
     assert face["Gender"]["Value"] == "Male" and len(face["Landmarks"]) == 30
     assert {e["Type"] for e in face["Emotions"]} <= {"HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED",
                                                       "CALM", "FEAR"}
-    for absent in ("Beard", "Mustache", "Eyeglasses", "Sunglasses", "FaceOccluded", "EyeDirection"):
+    for absent in ("Beard", "Mustache", "Eyeglasses", "Sunglasses", "FaceOccluded"):
         assert absent not in face, f"{absent} has no model and must not be invented"
+    assert face["AgeRange"]["Low"] < face["AgeRange"]["High"]  # a range, never "25-25"
+    assert abs(face["EyeDirection"]["Yaw"]) < 15 and abs(face["EyeDirection"]["Pitch"]) < 15  # into the camera
     r = rekognition.detect_faces(Image={"Bytes": jpeg(OBAMA)}, Attributes=["GENDER"])
     assert set(r["FaceDetails"][0]) >= {"Gender"} and "AgeRange" not in r["FaceDetails"][0]
 

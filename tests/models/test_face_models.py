@@ -96,3 +96,21 @@ def test_age_range_is_a_range_never_one_year(models):
         for face in detect_faces(models, load_rgb(path), attributes=True):
             low, high = face.attributes["age_range"]
             assert 0 <= low < high, (path.name, low, high)
+
+
+def test_eye_direction_follows_the_eyes(models):
+    """Portraits looking into the camera read near 0; the smiling lady looks to the image's left (her right),
+    and her mirror image to its right."""
+    from tests.faces_composed import AWS, PORTRAITS
+
+    for path in PORTRAITS:
+        if path.name == "smiling-lady.jpg":
+            continue
+        face = max(detect_faces(models, load_rgb(path), attributes=True), key=lambda f: f.box.area)
+        yaw, pitch, confidence = face.attributes["eye_direction"]
+        assert abs(yaw) <= 12 and abs(pitch) <= 15 and 0 <= confidence <= 100, (path.name, yaw, pitch)
+    lady = load_rgb(AWS / "smiling-lady.jpg")
+    right = max(detect_faces(models, lady, attributes=True), key=lambda f: f.box.area)
+    mirrored = max(detect_faces(models, np.ascontiguousarray(lady[:, ::-1]), attributes=True),
+                   key=lambda f: f.box.area)
+    assert right.attributes["eye_direction"][0] < -15 < 15 < mirrored.attributes["eye_direction"][0]

