@@ -273,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     enrol.set_defaults(func=cmd_collections)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        get_settings()  # a setting the service cannot read or enforce stops it here, with the reason
+    except ValueError as exc:  # pydantic's ValidationError
+        print(f"oculi: invalid settings: {exc}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

@@ -6,8 +6,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oculi.aws.policy import Statement, matches
 
 
 def _default_home() -> Path:
@@ -68,10 +70,12 @@ class Settings(BaseSettings):
                                         description='access key -> secret key, e.g. {"AKIA...": "wJal..."}: when '
                                                     "set, the AWS front verifies every SigV4 signature and refuses "
                                                     "other keys")
-    access_policies: dict[str, list[str]] = Field(default_factory=dict,
-                                                  description='access key -> the actions it may call, as globs: '
-                                                              '{"AKIA...": ["rekognition:Detect*"]}; a key without '
-                                                              "an entry may call every operation")
+    access_policies: dict[str, list[Statement]] = Field(
+        default_factory=dict,
+        description='access key -> IAM-like statements: {"AKIA...": [{"Action": ["rekognition:*"], "Resource": '
+                    '["arn:aws:rekognition:*:111122223333:collection/team-a*"]}]}; a bare string is an action glob '
+                    'on every resource ("rekognition:Detect*"); a key without an entry may call every operation. '
+                    "Needs OCULI_SECRET_KEYS, with a secret for each key")
     api_keys: list[str] = Field(default_factory=list,
                                 description='keys for the REST API (/v1) and /metrics, e.g. ["k1", "k2"]: '
                                             "X-Api-Key: <key> or Authorization: Bearer <key>; empty = open")
@@ -116,6 +120,25 @@ class Settings(BaseSettings):
     sns_endpoint_url: str | None = Field(default=None, description="SNS-compatible endpoint for Rekognition's "
                                                                    "completion messages (NotificationChannel); "
                                                                    "None = AWS")
+
+    @model_validator(mode="after")
+    def _policies_enforceable(self) -> Settings:
+        """A policy the service could not enforce is refused at start-up rather than silently ignored."""
+        if not self.access_policies:
+            return self
+        if not self.secret_keys:
+            raise ValueError("OCULI_ACCESS_POLICIES needs OCULI_SECRET_KEYS: without signature checks any caller "
+                             "can name any access key, so no policy would bind")
+        if missing := sorted(set(self.access_policies) - set(self.secret_keys)):
+            raise ValueError(f"OCULI_ACCESS_POLICIES names access keys without a secret in OCULI_SECRET_KEYS: "
+                             f"{', '.join(missing)} (their requests are refused, so the policy never applies)")
+        for key, statements in self.access_policies.items():
+            account = self.access_keys.get(key, "000000000000")
+            for pattern in sorted({a for s in statements for a in s.accounts()}):
+                if not matches(pattern, account):
+                    raise ValueError(f"OCULI_ACCESS_POLICIES: a resource of {key} names account {pattern}, but "
+                                     f"{key} acts in account {account} (OCULI_ACCESS_KEYS), so it never matches")
+        return self
 
     @property
     def optional_packages(self) -> frozenset[str]:

@@ -31,11 +31,11 @@ def handle(provider: api.RekognitionApi, headers: dict[str, str], raw: bytes, au
         if op not in api.OPERATIONS:
             raise CommonServiceError("UnknownOperationException", f"Unknown operation {op}")
         context.operation = op
-        if who:
-            auth.authorize(context.access_key, context.account, op)
         model = operation_model(op)
         body = protocol.parse_body(raw)
         validate_request(model.input_shape, body)
+        if who:  # after validation: the policy's resources are read from the request (its CollectionId...)
+            auth.authorize(context, body)
         request = protocol.decode_blobs(model.input_shape, body)
         result = getattr(provider, api.OPERATIONS[op])(context, request)
         return 200, base, protocol.encode_response(result or {})
