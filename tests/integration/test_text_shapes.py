@@ -127,7 +127,7 @@ def test_a_slow_read_does_not_hold_up_a_small_one(srv):
 
     thread = threading.Thread(target=read_page)
     thread.start()
-    time.sleep(3.0)  # the page is decoded (~0.1 s) and being read
+    time.sleep(1.5)  # the page is decoded (~0.1 s) and being read
     assert "page" not in done, "the page read too fast to hold anything up: make it larger"
     _detect(small_client, small)
     done["small"] = time.monotonic()
