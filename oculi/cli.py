@@ -68,12 +68,15 @@ def run_worker(settings) -> int:
     import threading
 
     from oculi.logs import configure
+    from oculi.ml import memory
     from oculi.wiring import Services
 
     configure(settings.log_format)
     services = Services.build(settings)
     stop = threading.Event()
-    services.jobs.supervise(stop)
+    # each tick (lease/3 s) also hands freed heap back: an analysis runs every model on up to 15 MB images, and
+    # glibc kept what they freed (trimming takes milliseconds)
+    services.jobs.supervise(stop, on_tick=memory.trim)
     if os.environ.get("OCULI_PARENT_PID"):  # started by `serve --role all`: leave with it, however it ends
         threading.Thread(target=_exit_with_parent, args=(int(os.environ["OCULI_PARENT_PID"]), stop),
                          daemon=True).start()
