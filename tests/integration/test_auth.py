@@ -323,3 +323,25 @@ def test_unenforceable_settings_are_refused_at_start(case, tmp_path):
         raise AssertionError(f"{case}: the service started") from None
     assert proc.returncode == 2, stderr
     assert stderr.startswith("oculi: invalid settings") and reason in stderr, stderr
+
+
+def test_policy_resources_are_read_from_any_request_generically():
+    from oculi.aws.errors import RequestContext
+    from oculi.aws.policy import Statement, matches, resources_of
+
+    arn = "arn:aws:rekognition:eu-west-1:111111111111:collection/"
+    assert resources_of({"MaxResults": 5}, "eu-west-1", "111111111111") == ["*"]
+    assert resources_of({"Settings": {"FaceSearch": {"CollectionId": "cams"}}, "Name": "door"}, "eu-west-1",
+                        "111111111111") == [arn + "cams"]  # CreateStreamProcessor names it deep inside
+    assert resources_of({"ResourceArn": "aws:rekognition:eu-west-1:111111111111:collection/x"}, "eu-west-1",
+                        "111111111111") == [arn + "x"]  # CollectionArn as CreateCollection writes it
+    assert matches("x[ab]*", "x[ab]-1") and not matches("x[ab]*", "xa-1")  # IAM globs: only * and ? are special
+    statement = Statement.model_validate({"Action": "Rekognition:search*", "Resource": arn + "team-a*"})
+    assert statement.allows("rekognition:SearchFaces", arn + "team-a1")  # actions ignore case, as in IAM
+    assert not statement.allows("rekognition:SearchFaces", arn + "Team-a1")  # resources do not
+    auth = Authenticator({}, {"K": "s"}, {"K": [{"Action": "rekognition:*", "Resource": arn + "team-?"}]})
+    context = RequestContext(operation="StartFaceSearch", access_key="K", account="111111111111",
+                             region="eu-west-1")
+    auth.authorize(context, {"CollectionId": "team-1", "Video": {}})
+    with pytest.raises(CommonServiceError, match="on resource: .*collection/team-10$"):
+        auth.authorize(context, {"CollectionId": "team-10", "Video": {}})
