@@ -10,7 +10,7 @@ from oculi.api.bodies import BodyLimitMiddleware, is_aws
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.observe import ObserveMiddleware
-from oculi.api.routes import analyze, collections, events, faces, identify, images, jobs, models, webhooks
+from oculi.api.routes import analyze, collections, events, faces, identify, images, jobs, models, videos, webhooks
 from oculi.aws import transport
 from oculi.aws.auth import Authenticator
 from oculi.aws.protocol import max_request_bytes
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyzer = services.analyzer
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models):
+    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models, videos):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 

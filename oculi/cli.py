@@ -68,15 +68,12 @@ def run_worker(settings) -> int:
     import threading
 
     from oculi.logs import configure
-    from oculi.ml import memory
     from oculi.wiring import Services
 
     configure(settings.log_format)
     services = Services.build(settings)
     stop = threading.Event()
-    # each tick (lease/3 s) also hands freed heap back: an analysis runs every model on up to 15 MB images, and
-    # glibc kept what they freed (trimming takes milliseconds)
-    services.jobs.supervise(stop, on_tick=memory.trim)
+    services.jobs.supervise(stop)
     if os.environ.get("OCULI_PARENT_PID"):  # started by `serve --role all`: leave with it, however it ends
         threading.Thread(target=_exit_with_parent, args=(int(os.environ["OCULI_PARENT_PID"]), stop),
                          daemon=True).start()
@@ -176,8 +173,11 @@ def cmd_analyze(args) -> int:
     from oculi.services.errors import ServiceError
     from oculi.services.imaging import ALL_FORMATS
     from oculi.services.report import analyze, render_table
+    from oculi.video.local import VIDEO_SUFFIXES, cmd_analyze_video
 
     analyzer = Analyzer(get_settings())
+    if Path(args.image).suffix.lower() in VIDEO_SUFFIXES:  # a video: analysed here, chunk by chunk
+        return cmd_analyze_video(args, analyzer)
     features = [f.strip() for f in args.features.split(",") if f.strip()]
     try:
         img = analyzer.from_bytes(Path(args.image).read_bytes(), formats=ALL_FORMATS, max_bytes=50 * 1024 * 1024)
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("folder")
     watch.add_argument("--once", action="store_true", help="take the files there now, then exit")
     watch.set_defaults(func=cmd_watch)
-    analyze = sub.add_parser("analyze", help="analyse one image and print the result")
+    analyze = sub.add_parser("analyze", help="analyse one image or video and print the result")
     analyze.add_argument("image")
     analyze.add_argument("--features", default="labels,faces,text,moderation")
     analyze.add_argument("--json", action="store_true")
@@ -276,11 +276,6 @@ def main(argv: list[str] | None = None) -> int:
     enrol.set_defaults(func=cmd_collections)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    try:
-        get_settings()  # a setting the service cannot read or enforce stops it here, with the reason
-    except ValueError as exc:  # pydantic's ValidationError
-        print(f"oculi: invalid settings: {exc}", file=sys.stderr)
-        return 2
     return args.func(args)
 
 

@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 EVENT_TYPES = ("image.analyzed", "image.failed", "face.matched", "face.enrolled", "moderation.flagged",
-               "video.completed", "video.failed")
+               "video.completed", "video.failed",
+               "stream.face_matched", "stream.label_detected", "stream.session_ended", "stream.stopped")
 XML_NAMESPACE = "urn:oculi:events:1"
 
 
@@ -53,6 +54,10 @@ def to_xml(evt: dict) -> bytes:
     root = _attrs(ET.Element("event", xmlns=XML_NAMESPACE), id=evt["id"], type=evt["type"], time=evt["time"])
     if "video" in evt:
         return _video_xml(root, evt)
+    if "stream" in evt:  # a stream processor's event (oculi/streams/outputs.py)
+        from oculi.streams.outputs import stream_xml
+
+        return stream_xml(root, evt)
     img = evt["image"]
     image = _attrs(ET.SubElement(root, "image"), id=img["id"], bucket=img["bucket"], key=img["key"],
                    filename=img["filename"], source=img["source"], status=img["status"],
@@ -88,8 +93,8 @@ def to_xml(evt: dict) -> bytes:
 
 def _video_xml(root: ET.Element, evt: dict) -> bytes:
     v = evt["video"]
-    video = _attrs(ET.SubElement(root, "video"), id=v["id"], api=v["api"], bucket=v["bucket"], key=v["key"],
-                   status=v["status"], jobTag=v.get("job_tag"))
+    video = _attrs(ET.SubElement(root, "video"), id=v["id"], account=v.get("account"), region=v.get("region"),
+                   api=v["api"], bucket=v["bucket"], key=v["key"], status=v["status"], jobTag=v.get("job_tag"))
     for name, count in (evt.get("counts") or {}).items():
         _attrs(ET.SubElement(video, "feature"), name=name, records=count)
     if evt.get("error"):

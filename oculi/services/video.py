@@ -180,6 +180,24 @@ class VideoService:
             raise VideoTooLarge(f"Video size is too large: {size} bytes, the limit is "
                                 f"{self.settings.video_max_bytes} bytes")
 
+    def upload(self, filename: str, data: bytes, features: list[str], collection: str | None = None,
+               threshold: float = 80.0) -> str:
+        """REST: store the video under videos/<uuid>/<name> in the upload bucket, then start its analyses (the
+        REST API's own scope). The results JSON is written beside it, as for images."""
+        if not data:
+            raise InvalidParameter("the video is empty")
+        if len(data) > self.settings.video_max_bytes:
+            raise VideoTooLarge(f"Video size is too large: {len(data)} bytes")
+        if "face_search" in features and not collection:
+            raise InvalidParameter("face_search needs a collection to search")
+        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in (filename or "video"))[-100:] or "video"
+        bucket, key = self.settings.bucket, f"videos/{uuid.uuid4()}/{name}"
+        self.store.put(bucket, key, data, "application/octet-stream")
+        params = {"collection": collection, "threshold": threshold} if collection else {}
+        scope = Scope(self.settings.rest_account, self.settings.rest_region)
+        return self.start(scope, VideoRequest("Rest", tuple(dict.fromkeys(features)), params, bucket, key,
+                                              source="rest"))
+
     def get(self, scope: Scope | None, job_id: str, with_results: bool = True, api: str | None = None
             ) -> VideoJobInfo:
         """`scope` None: the REST API's view (its own jobs); `api`: the Start* operation the Get* must match."""

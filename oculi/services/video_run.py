@@ -38,8 +38,8 @@ API_NAMES = {"StartLabelDetection": "LABEL_DETECTION", "StartFaceDetection": "FA
 
 
 def summary(row: VideoJob) -> dict:
-    return {"id": row.id, "api": row.api, "bucket": row.bucket, "key": row.key, "status": row.status,
-            "job_tag": row.job_tag, "features": json.loads(row.features)}
+    return {"id": row.id, "account": row.account, "region": row.region, "api": row.api, "bucket": row.bucket,
+            "key": row.key, "status": row.status, "job_tag": row.job_tag, "features": json.loads(row.features)}
 
 
 class VideoHandler:
@@ -122,6 +122,11 @@ class VideoHandler:
             s.execute(update(VideoJob).where(VideoJob.id == job_id).values(chunks_done=VideoJob.chunks_done + 1))
 
     def _succeed(self, job: JobRun, job_id: str, results: dict) -> list[str]:
+        with self.videos.sessions() as s:
+            row = s.get(VideoJob, job_id)
+        if row.source == "rest":  # the full result beside the original, as for images
+            self.videos.store.put(row.bucket, row.key + ".json", json.dumps(
+                {"id": row.id, "video": json.loads(row.video), "results": results}).encode(), "application/json")
         now = time.time()
         with self.videos.sessions.begin() as s:
             job.finish(s)
