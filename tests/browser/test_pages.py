@@ -36,3 +36,21 @@ def test_markup_has_no_inline_script_and_nothing_from_outside():
             path  # no CDN, no web font, nothing fetched from elsewhere
         if path.suffix == ".js":
             assert "innerHTML" not in text and "insertAdjacentHTML" not in text and "eval(" not in text, path
+
+
+def test_every_page_fits_a_phone_and_shows_focus(browser, web):
+    from tests.browser.conftest import PHONE
+
+    ctx = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    pg = ctx.new_page()
+    for url in URLS:
+        pg.goto(web.url + url)
+        pg.wait_for_load_state("networkidle")
+        width = pg.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{url} scrolls sideways at a phone's width ({width} px)"
+    # the file pickers are visually hidden inputs behind a label: keyboard focus must still show, on the label
+    pg.goto(web.url + "/")
+    pg.focus("#file")
+    outline = pg.evaluate("() => getComputedStyle(document.querySelector('label[for=file]')).outlineStyle")
+    assert outline == "solid"
+    ctx.close()

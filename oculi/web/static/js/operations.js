@@ -75,11 +75,12 @@ async function deliveries(w) {
         h("td", {}, h("button", { type: "button", "aria-label": `Replay delivery ${d.id.slice(0, 8)}`,
                                    onclick: () => replay(w, d) }, "Replay")));
     });
-    $("deliveries").replaceChildren(h("h3", {}, `Deliveries to ${w.url}`), h("table", {},
+    $("deliveries").replaceChildren(h("h3", {}, `Deliveries to ${w.url}`), h("div", {
+      class: "scroll", tabindex: "0", role: "region", "aria-label": "Deliveries" }, h("table", {},
       h("caption", { class: "visually-hidden" }, "Deliveries"),
       h("thead", {}, h("tr", {}, ["Event", "State", "Attempts", "Last answer", "Created", ""].map((x) =>
         h("th", { scope: "col" }, x || h("span", { class: "visually-hidden" }, "Actions"))))),
-      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: "6", class: "muted" }, "No delivery yet.")))));
+      h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: "6", class: "muted" }, "No delivery yet."))))));
   } catch (e) {
     say(`Could not list the deliveries: ${e.message}`, true);
   }
