@@ -82,7 +82,12 @@ def test_enrol_then_door_names_them(page, people):
     with open(data(f"{EX}/obama2.jpg"), "rb") as fh:
         stored = httpx.post(people.url + "/v1/images?wait=true", files={"file": ("obama2.jpg", fh)},
                             data={"features": "faces", "collections": "employees"}, timeout=300).json()["data"][0]
-    gallery = page.goto("/gallery?user_id=alice")
+    people_page = page.goto("/people/employees")
+    with people_page.expect_navigation():
+        people_page.locator("#users li[data-user='alice']").get_by_role("link", name="Photos").click()
+    gallery = people_page
+    assert gallery.url.endswith("/gallery?collection=employees&user_id=alice")
+    assert gallery.input_value("#f-person") == "alice"
     gallery.wait_for_function("() => document.querySelector('#grid').dataset.pages > 0")
     assert gallery.eval_on_selector_all("#grid li", "els => els.map(e => e.dataset.id)") == [stored["id"]]
     assert not page.errors and not page.dialogs

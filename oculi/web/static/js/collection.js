@@ -30,6 +30,7 @@ async function load() {
     $("users").replaceChildren(...users.data.map((u) => h("li", { dataset: { user: u.user_id } },
       picture(byId[u.face_ids[0]], `Face of ${u.user_id}`), h("div", {}, u.user_id),
       h("div", { class: "muted" }, `${u.face_ids.length} face${u.face_ids.length === 1 ? "" : "s"}`),
+      h("a", { href: `/gallery?${new URLSearchParams({ collection: name, user_id: u.user_id })}` }, "Photos"),
       h("button", { type: "button", class: "danger", "aria-label": `Delete ${u.user_id} and their faces`,
                     onclick: () => remove(`${base}/users/${encodeURIComponent(u.user_id)}`, u.user_id) }, "Delete"))));
     if (!users.count) $("users").replaceChildren(h("li", { class: "muted" }, "Nobody yet: enrol someone above."));
