@@ -10,7 +10,19 @@ from oculi.api.bodies import BodyLimitMiddleware, is_aws
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.observe import ObserveMiddleware
-from oculi.api.routes import analyze, collections, events, faces, identify, images, jobs, models, videos, webhooks
+from oculi.api.routes import (
+    analyze,
+    collections,
+    events,
+    faces,
+    identify,
+    images,
+    jobs,
+    models,
+    streams,
+    videos,
+    webhooks,
+)
 from oculi.aws import transport
 from oculi.aws.auth import Authenticator
 from oculi.aws.protocol import max_request_bytes
@@ -26,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logs(settings.log_format)
     services = Services.build(settings)
-    provider = RekognitionProvider(services.analyzer, services.collections, services.videos)
+    provider = RekognitionProvider(services.analyzer, services.collections, services.videos, services.streams)
     auth = Authenticator(settings.access_keys, settings.secret_keys, settings.access_policies)
     app = FastAPI(title="Oculi", summary="Rekognition-compatible image recognition with local models", **docs.DOCS)
     docs.mount(app)  # the schema and its viewers behind the API key, when keys are set
@@ -35,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyzer = services.analyzer
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models, videos):
+    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models, videos, streams):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 

@@ -68,6 +68,7 @@ def run_worker(settings) -> int:
     import threading
 
     from oculi.logs import configure
+    from oculi.streams.worker import start_stream_worker
     from oculi.wiring import Services
 
     configure(settings.log_format)
@@ -78,6 +79,7 @@ def run_worker(settings) -> int:
         threading.Thread(target=_exit_with_parent, args=(int(os.environ["OCULI_PARENT_PID"]), stop),
                          daemon=True).start()
     services.jobs.reap()
+    start_stream_worker(services, stop)  # the stream processors this process holds (oculi/streams/worker.py)
     try:
         services.queue.consumer(settings.queue_workers).run()
     finally:
@@ -274,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     enrol.add_argument("photos", nargs="+")
     enrol.add_argument("--name", help="the person (UserId); without it each file name is its ExternalImageId")
     enrol.set_defaults(func=cmd_collections)
+    from oculi.streams.cli import add_commands as add_stream_commands
+
+    add_stream_commands(sub)  # oculi streams add-source | sources | list
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return args.func(args)

@@ -120,6 +120,27 @@ class Settings(BaseSettings):
     sns_endpoint_url: str | None = Field(default=None, description="SNS-compatible endpoint for Rekognition's "
                                                                    "completion messages (NotificationChannel); "
                                                                    "None = AWS")
+    # -- live streams (stream processors) --------------------------------------------------------------
+    kinesis_endpoint_url: str | None = Field(default=None, description="Kinesis-compatible endpoint for face-search "
+                                                                       "records (Output.KinesisDataStream); None = AWS")
+    stream_sources: dict[str, str] = Field(default_factory=dict,
+                                           description='Kinesis video stream ARN -> URL Oculi reads instead: '
+                                                       'rtsp://, http(s):// (MJPEG, HLS) or a local file played in '
+                                                       'real time; also `oculi streams add-source` and '
+                                                       'POST /v1/streams/sources')
+    stream_max_fps: float = Field(default=2.0, gt=0, description="frames analysed a second per stream processor, "
+                                                                 "at most: one camera cannot starve the others")
+    stream_lease_seconds: float = Field(default=15.0, gt=0, description="a running processor whose worker is not "
+                                                                        "heard of for this long is taken over")
+    stream_worker_capacity: int = Field(default=8, ge=0, description="stream processors one worker process runs")
+    stream_max_processors: int = Field(default=128, ge=1, description="stream processors per account and region "
+                                                                      "(more: LimitExceededException)")
+    stream_connect_timeout: float = Field(default=5.0, gt=0, description="seconds to open a source, or to wait "
+                                                                         "for its next packet")
+    stream_reconnect_max_seconds: float = Field(default=10.0, gt=0, description="longest back-off between "
+                                                                                "reconnections to a dropped source")
+    stream_session_gap_seconds: float = Field(default=2.0, gt=0, description="connected home: an appearance ends "
+                                                                             "after this long without a detection")
 
     @model_validator(mode="after")
     def _policies_enforceable(self) -> Settings:

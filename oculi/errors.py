@@ -27,6 +27,7 @@ class ErrorKind(StrEnum):
     LIMIT_EXCEEDED = "limit_exceeded"  # too many jobs at once (stored video)
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"  # a ClientRequestToken reused with other parameters
     VIDEO_TOO_LARGE = "video_too_large"  # a video over the size or duration limits
+    RESOURCE_IN_USE = "resource_in_use"  # a stream processor's name taken, or its state forbids the request
 
 
 class ServiceError(Exception):

@@ -15,6 +15,7 @@ from oculi.services.face_crops import FaceCrops
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobService
 from oculi.services.pipeline import AnalyzeHandler
+from oculi.services.streams import StreamService
 from oculi.services.video import VideoService
 from oculi.services.video_run import NOTIFY_KIND, SnsNotifier, VideoHandler
 from oculi.services.webhooks import WebhookService
@@ -42,6 +43,7 @@ class Services:
     images: ImageService
     webhooks: WebhookService
     videos: VideoService
+    streams: StreamService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -57,7 +59,8 @@ class Services:
         jobs.handlers = {"analyze": AnalyzeHandler(analyzer, images, webhooks), "deliver": webhooks,
                          "video": VideoHandler(videos, analyzer.models, webhooks, settings.face_tile_min_side),
                          NOTIFY_KIND: SnsNotifier(videos)}
-        return cls(settings, analyzer, sessions, collections, queue, jobs, images, webhooks, videos)
+        streams = StreamService(sessions, settings, collections)
+        return cls(settings, analyzer, sessions, collections, queue, jobs, images, webhooks, videos, streams)
 
     def gauges(self) -> tuple[int, dict[str, int]]:
         """Queue depth and jobs by state, for /metrics."""

@@ -34,6 +34,7 @@ STATUS: dict[ErrorKind, int] = {
     ErrorKind.VIDEO_TOO_LARGE: 413,
     ErrorKind.LIMIT_EXCEEDED: 429,
     ErrorKind.IDEMPOTENCY_MISMATCH: 409,
+    ErrorKind.RESOURCE_IN_USE: 409,
 }
 
 

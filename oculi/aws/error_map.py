@@ -20,6 +20,7 @@ AWS_ERRORS: dict[ErrorKind, type[api.ServiceException]] = {
     ErrorKind.LIMIT_EXCEEDED: api.LimitExceededException,
     ErrorKind.IDEMPOTENCY_MISMATCH: api.IdempotentParameterMismatchException,
     ErrorKind.VIDEO_TOO_LARGE: api.VideoTooLargeException,
+    ErrorKind.RESOURCE_IN_USE: api.ResourceInUseException,
 }
 
 
