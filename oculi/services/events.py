@@ -58,10 +58,6 @@ def to_xml(evt: dict) -> bytes:
         from oculi.streams.outputs import stream_xml
 
         return stream_xml(root, evt)
-    if "stream" in evt:  # a stream processor's event (oculi/streams/outputs.py)
-        from oculi.streams.outputs import stream_xml
-
-        return stream_xml(root, evt)
     img = evt["image"]
     image = _attrs(ET.SubElement(root, "image"), id=img["id"], bucket=img["bucket"], key=img["key"],
                    filename=img["filename"], source=img["source"], status=img["status"],
