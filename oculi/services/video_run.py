@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import delete, select, update
 
@@ -48,6 +49,8 @@ class VideoHandler:
         self.models = models
         self.webhooks = webhooks
         self.tile_min_side = tile_min_side
+        threads = videos.settings.video_frame_threads
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="video-frames") if threads else None
 
     @property
     def settings(self):
@@ -76,7 +79,7 @@ class VideoHandler:
                 if number in done:
                     continue
                 state = done[number - 1]["state"] if number - 1 in done else {}
-                result = chunks.run(path, info, features, params, ctx, first, end, state, rates)
+                result = chunks.run(path, info, features, params, ctx, first, end, state, rates, self.pool)
                 payload = {"records": result.records, "rows": result.rows, "state": result.state}
                 self._commit_chunk(job, row.id, number, payload)
                 done[number] = payload

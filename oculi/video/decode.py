@@ -74,12 +74,36 @@ class Frame:
             return self.raw.to_ndarray(format="rgb24", width=w, height=h)
         return self.raw.to_ndarray(format="rgb24")
 
-    def gray(self, width: int, height: int) -> np.ndarray:
-        """A small luma image: the shot and technical-cue detectors look at every frame this way."""
-        return self.raw.to_ndarray(format="gray", width=width, height=height)
+    def glance(self, luma_size: tuple[int, int], colour_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """A small luma image (the decoder's own Y values, in the video's range) and a smaller RGB one, for the
+        detectors that look at every frame. For 4:2:0 video (nearly all of it) both are read straight from the
+        decoded planes, a sample every few pixels, with no conversion of the whole frame: ~50x cheaper than
+        libswscale scaling it twice."""
+        f = self.raw
+        if f.format.name not in ("yuv420p", "yuvj420p"):
+            luma = f.to_ndarray(format="gray", width=luma_size[0], height=luma_size[1])
+            return luma, f.to_ndarray(format="rgb24", width=colour_size[0], height=colour_size[1])
+        (lw, lh), (cw, ch) = luma_size, colour_size
+        y = _plane(f, 0)
+        luma = y[_grid(f.height, lh)][:, _grid(f.width, lw)]
+        rows, cols = _grid(f.height // 2, ch), _grid(f.width // 2, cw)
+        u = _plane(f, 1)[rows][:, cols].astype(np.float32) - 128.0
+        v = _plane(f, 2)[rows][:, cols].astype(np.float32) - 128.0
+        yy = y[rows * 2][:, cols * 2].astype(np.float32)
+        if f.format.name == "yuv420p":  # limited range: 16-235 luma, 16-240 chroma
+            yy, u, v = (yy - 16.0) * (255 / 219), u * (255 / 224), v * (255 / 224)
+        rgb = np.stack([yy + 1.402 * v, yy - 0.344136 * u - 0.714136 * v, yy + 1.772 * u], axis=-1)
+        return luma, np.clip(rgb, 0, 255).astype(np.uint8)
 
-    def small_rgb(self, width: int, height: int) -> np.ndarray:
-        return self.raw.to_ndarray(format="rgb24", width=width, height=height)
+
+def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
+    plane = frame.planes[index]
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+
+
+def _grid(size: int, n: int) -> np.ndarray:
+    """n sample positions spread evenly over size pixels (the centres of n equal cells)."""
+    return ((np.arange(n) + 0.5) * size / n).astype(np.intp)
 
 
 def _open(path: str):

@@ -34,6 +34,9 @@ class Context:
 
 
 class Feature:
+    """`detect` looks at one frame and depends on nothing else, so frames may be detected in parallel;
+    `absorb` takes the detections in frame order (tracking happens there) and adds the records."""
+
     name = ""
 
     def __init__(self, ctx: Context, params: dict, state: dict | None = None):
@@ -41,7 +44,13 @@ class Feature:
         self.out: list[dict] = []
 
     def frame(self, frame: Frame, rgb: np.ndarray) -> None:
+        self.absorb(frame.time, frame.millis, rgb, self.detect(frame.millis, rgb))
+
+    def detect(self, millis: int, rgb: np.ndarray):
         raise NotImplementedError
+
+    def absorb(self, t: float, millis: int, rgb: np.ndarray, found) -> None:
+        self.out.extend(found)
 
     def state(self) -> dict:
         return {}
@@ -50,42 +59,49 @@ class Feature:
 class Labels(Feature):
     name = "labels"
 
-    def frame(self, frame, rgb):
+    def detect(self, millis, rgb):
+        out = []
         f = self.params.get("label_filter") or {}
         label_filter = LabelFilter(*(frozenset(x.lower() for x in f.get(k, [])) for k in (
             "include_labels", "exclude_labels", "include_categories", "exclude_categories")))
         for lb in detect_labels(self.ctx.models, rgb, None, self.params.get("min_confidence", 50.0), label_filter):
-            self.out.append({"Timestamp": frame.millis, "Label": {
+            out.append({"Timestamp": millis, "Label": {
                 "Name": lb.name, "Confidence": lb.confidence,
                 "Instances": [{"BoundingBox": box_out(b), "Confidence": c} for b, c in lb.instances],
                 "Parents": [{"Name": p} for p in lb.parents], "Aliases": [{"Name": a} for a in lb.aliases],
                 "Categories": [{"Name": lb.category}]}})
+        return out
 
 
 class Faces(Feature):
     name = "faces"
 
-    def frame(self, frame, rgb):
+    def detect(self, millis, rgb):
+        out = []
         wanted = {"ALL"} if self.params.get("attributes") == "ALL" else {"DEFAULT"}
         for face in face_service.detect_faces(self.ctx.models, rgb, attributes="ALL" in wanted,
                                               tile_min_side=self.ctx.tile_min_side):
-            self.out.append({"Timestamp": frame.millis, "Face": face_detail_out(face, wanted)})
+            out.append({"Timestamp": millis, "Face": face_detail_out(face, wanted)})
+        return out
 
 
 class Moderation(Feature):
     name = "moderation"
 
-    def frame(self, frame, rgb):
+    def detect(self, millis, rgb):
+        out = []
         for m in detect_moderation_labels(self.ctx.models, rgb, self.params.get("min_confidence", 50.0)):
-            self.out.append({"Timestamp": frame.millis, "ModerationLabel": {
+            out.append({"Timestamp": millis, "ModerationLabel": {
                 "Confidence": m.confidence, "Name": m.name, "ParentName": m.parent, "TaxonomyLevel": m.level},
                 "ContentTypes": []})
+        return out
 
 
 class Text(Feature):
     name = "text"
 
-    def frame(self, frame, rgb):
+    def detect(self, millis, rgb):
+        out = []
         wf = self.params.get("word_filter") or {}
         regions = [Box(*r) for r in self.params.get("regions") or []]
         word_filter = WordFilter(wf.get("min_confidence", 0.0), wf.get("min_height", 0.0), wf.get("min_width", 0.0))
@@ -94,7 +110,8 @@ class Text(Feature):
                     "Geometry": {"BoundingBox": box_out(d.box), "Polygon": [point_out(p) for p in d.polygon]}}
             if d.parent_id is not None:
                 item["ParentId"] = d.parent_id
-            self.out.append({"Timestamp": frame.millis, "TextDetection": item})
+            out.append({"Timestamp": millis, "TextDetection": item})
+        return out
 
 
 def _corners(b: Box) -> tuple:
@@ -128,19 +145,23 @@ class Persons(Feature):
         super().__init__(ctx, params, state)
         self.tracker = Tracker(min_iou=0.1, max_gap=1.5, state=(state or {}).get("tracker"))
 
-    def frame(self, frame, rgb):
+    def detect(self, millis, rgb):
         people = [d for d in self.ctx.models.get(ObjectDetector).predict(rgb, min_score=self.MIN_SCORE)
                   if d.name == "Person"]
         boxes = _one_box_each([tuple(min(max(v, 0.0), 1.0) for v in d.box) for d in people])
         faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side) if boxes else []
-        for box, track in zip(boxes, self.tracker.update(frame.time, boxes), strict=True):
+        return boxes, faces
+
+    def absorb(self, t, millis, rgb, found):
+        boxes, faces = found
+        for box, track in zip(boxes, self.tracker.update(t, boxes), strict=True):
             person = {"Index": track.index, "BoundingBox": _box(box)}
             for face in faces:
                 cx, cy = face.box.left + face.box.width / 2, face.box.top + face.box.height / 2
                 if box[0] <= cx <= box[2] and box[1] <= cy <= box[1] + 0.6 * (box[3] - box[1]):
                     person["Face"] = face_detail_out(face, {"DEFAULT"})
                     break
-            self.out.append({"Timestamp": frame.millis, "Person": person})
+            self.out.append({"Timestamp": millis, "Person": person})
 
     def state(self):
         return {"tracker": self.tracker.state()}
@@ -156,13 +177,15 @@ class FaceSearch(Feature):
         super().__init__(ctx, params, state)
         self.tracker = Tracker(min_iou=0.2, max_gap=1.0, state=(state or {}).get("tracker"))
 
-    def frame(self, frame, rgb):
-        faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
-        tracks = self.tracker.update(frame.time, [_corners(f.box) for f in faces])
+    def detect(self, millis, rgb):
+        return face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
+
+    def absorb(self, t, millis, rgb, faces):
+        tracks = self.tracker.update(t, [_corners(f.box) for f in faces])
         for face, track in zip(faces, tracks, strict=True):
             if "matches" not in track.extra:
                 track.extra["matches"] = self._search(rgb, face)
-            self.out.append({"Timestamp": frame.millis,
+            self.out.append({"Timestamp": millis,
                              "Person": {"Index": track.index, "BoundingBox": box_out(face.box),
                                         "Face": face_detail_out(face, {"DEFAULT"})},
                              "FaceMatches": track.extra["matches"]})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from oculi.services.collections import Scope
@@ -24,12 +25,13 @@ def analyze_file(path: Path, features: list[str], analyzer, progress=None) -> tu
                   settings.face_tile_min_side)
     rates = sampling.rates(settings.video_sample_fps)
     state, done = {}, []
-    for first, end in plan:
-        result = chunks.run(str(path), info, features, {}, ctx, first, end, state, rates)
-        state = result.state
-        done.append({"records": result.records, "rows": result.rows})
-        if progress:
-            progress((end - first) / info.frame_rate)
+    with ThreadPoolExecutor(max(settings.video_frame_threads, 1)) as pool:
+        for first, end in plan:
+            result = chunks.run(str(path), info, features, {}, ctx, first, end, state, rates, pool)
+            state = result.state
+            done.append({"records": result.records, "rows": result.rows})
+            if progress:
+                progress((end - first) / info.frame_rate)
     return info, timeline.assemble(features, {}, info, done)
 
 

@@ -115,7 +115,7 @@ def cut_frames(rows: list[tuple[int, float, float, float]]) -> list[tuple[int, f
         around = np.concatenate([changes[max(i - 8, 1):i], changes[i + 1:i + 9]])
         median = float(np.median(around)) if around.size else 0.0
         if changes[i] >= CUT_RATIO * max(median, 0.02):
-            confidence = 50.0 + 50.0 * min(1.0, (changes[i] - CUT_FLOOR) / 0.3)
+            confidence = 50.0 + 50.0 * min(1.0, (float(changes[i]) - CUT_FLOOR) / 0.3)
             out.append((rows[i][0], round(confidence, 3)))
     return out
 
