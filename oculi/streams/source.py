@@ -48,7 +48,7 @@ def describe_error(url: str, exc: BaseException) -> str:
     if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError) or "401" in text \
             or "403" in text or "Unauthorized" in text:
         return f"Source {safe} refused the credentials (wrong user or password): {text}"
-    if isinstance(exc, av.error.InvalidDataError | NotVideo) or "Invalid data" in text:
+    if isinstance(exc, av.error.InvalidDataError | av.error.EOFError | NotVideo) or "Invalid data" in text:
         return f"Source {safe} is not a video stream the decoder can read: {text}"
     if isinstance(exc, FileNotFoundError) or "No such file" in text:
         return f"Source {safe} does not exist: {text}"
@@ -117,6 +117,8 @@ class Source:
                     if self.stop.is_set():
                         return
                 reason = "the stream ended"
+                if not self.connected and not got:
+                    raise NotVideo("Invalid data: the source gave no video frames")
             except (av.FFmpegError, OSError, TimeoutError, ValueError) as exc:
                 reason = describe_error(self.url, exc)
                 if not self.connected and not got:
