@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, Field
+
+from oculi.api.results import ResultV1
 
 
 class ImagePublic(BaseModel):
@@ -26,7 +26,7 @@ class ImagePublic(BaseModel):
     error: str | None
     created_at: float
     analyzed_at: float | None
-    result: dict[str, Any] | None = None
+    result: ResultV1 | None = Field(None, description="the analysis (schema version 1), once status is done")
 
 
 class TagsUpdate(BaseModel):

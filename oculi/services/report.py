@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
+from oculi.services import result_json
 from oculi.services.analysis import Analyzer, face_model_version, text_model_version
 from oculi.services.errors import InvalidParameter
 from oculi.services.faces import Face, detect_faces
@@ -17,16 +17,6 @@ from oculi.services.moderation import model_version as moderation_model_version
 from oculi.services.text import TextDetection, detect_text
 
 FEATURES = ("labels", "faces", "text", "moderation", "properties")
-
-
-def _plain(obj):
-    if dataclasses.is_dataclass(obj):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "embedding"}
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 @dataclass
@@ -70,12 +60,20 @@ def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
 
 
 def to_json(img: DecodedImage, analysis: Analysis) -> dict:
-    out: dict = {"image": {"width": img.width, "height": img.height, "format": img.format},
-                 "models": analysis.models}
-    for name in FEATURES:
-        found = getattr(analysis, name)
-        if found is not None:
-            out[name] = _plain(found)
+    """The public result (oculi.services.result_json; schema in oculi.api.results): only the asked sections."""
+    out: dict = {"schema_version": result_json.SCHEMA_VERSION,
+                 "image": {"width": img.width, "height": img.height, "format": img.format},
+                 "models": dict(analysis.models)}
+    if analysis.labels is not None:
+        out["labels"] = [result_json.label(lb) for lb in analysis.labels]
+    if analysis.faces is not None:
+        out["faces"] = [result_json.face(f) for f in analysis.faces]
+    if analysis.text is not None:
+        out["text"] = [result_json.text(t) for t in analysis.text]
+    if analysis.moderation is not None:
+        out["moderation"] = [result_json.moderation(m) for m in analysis.moderation]
+    if analysis.properties is not None:
+        out["properties"] = result_json.properties(analysis.properties)
     return out
 
 

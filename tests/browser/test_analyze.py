@@ -50,7 +50,7 @@ def test_boxes_slider_json_and_linking(page):
         assert abs(r["x"] - b["left"] * W) <= 2 and abs(r["y"] - b["top"] * H) <= 2
         assert abs(r["w"] - b["width"] * W) <= 2 and abs(r["h"] - b["height"] * H) <= 2
     for i, label in enumerate(result["labels"]):
-        for j, (b, _) in enumerate(label["instances"]):
+        for j, b in enumerate(inst["box"] for inst in label["instances"]):
             r = _rect(pg, f"label:{i}", j)
             assert abs(r["x"] - b["left"] * W) <= 2 and abs(r["w"] - b["width"] * W) <= 2
             assert abs(r["y"] - b["top"] * H) <= 2 and abs(r["h"] - b["height"] * H) <= 2

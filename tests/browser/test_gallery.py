@@ -93,9 +93,8 @@ def test_endless_scroll_and_thumbnails(page, stored, web):
     pg = page.goto("/gallery?limit=2")
     pg.set_viewport_size({"width": 1280, "height": 300})
     wait_grid(pg)
-    for _ in range(20):
-        if len(ids(pg)) == total:
-            break
+    deadline = time.time() + 30
+    while len(ids(pg)) < total and time.time() < deadline:  # scroll like a person until the last page is in
         pg.mouse.wheel(0, 2000)
         pg.wait_for_timeout(150)
     assert len(ids(pg)) == total and len(set(ids(pg))) == total

@@ -44,7 +44,7 @@ def test_upload_without_wait_answers_202_and_the_job_finishes(srv):
     (img,) = r.json()["data"]
     assert img["status"] in ("queued", "running", "done") and img["result"] is None
     done = wait_status(srv.url, img["id"])
-    assert done["status"] == "done" and set(done["result"]) == {"image", "models", "faces"}
+    assert done["status"] == "done" and set(done["result"]) == {"schema_version", "image", "models", "faces"}
 
 
 def test_list_and_search(srv):

@@ -117,3 +117,36 @@ def test_models_and_health(url):
     assert any(m["present"] for m in models["data"])
     health = httpx.get(url + "/v1/health", timeout=30).json()
     assert health["status"] == "ok" and set(health["jobs"]) == {"queued", "running", "done", "failed"}
+
+
+def test_one_public_result_schema(url):
+    """The stored <key>.json, the REST `result`, and /v1/analyze are one documented schema (ResultV1): every
+    field the service writes is in it, and a renamed field fails validation instead of reaching clients."""
+    from pydantic import ValidationError
+
+    from oculi.api.results import ResultV1
+    from oculi.services.result_json import upgrade
+
+    schema = httpx.get(url + "/openapi.json", timeout=30).json()
+    assert "ResultV1" in schema["components"]["schemas"] and "FaceResult" in schema["components"]["schemas"]
+    ok = schema["paths"]["/v1/analyze"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/ResultV1"}
+    r = post_image(url, "/v1/images?wait=true", f"{EX}/two_people.jpg", field="file",
+                   features="labels,faces,text,moderation,properties")
+    image = r.json()["data"][0]
+    stored = httpx.get(url + f"/v1/images/{image['id']}/result.json", timeout=30).json()
+    assert stored == image["result"] and stored["schema_version"] == 1
+    assert ResultV1.model_validate(stored).model_dump(mode="json") == stored  # forbids undocumented fields
+    renamed = {**stored, "faces": [{**stored["faces"][0], "score": stored["faces"][0]["confidence"]}]}
+    del renamed["faces"][0]["confidence"]
+    with pytest.raises(ValidationError):
+        ResultV1.model_validate(renamed)
+    # a result stored before version 1 (dataclasses dumped) is read in today's shape
+    old = {"image": stored["image"], "models": stored["models"],
+           "labels": [{**lb, "instances": [[i["box"], i["confidence"]] for i in lb["instances"]]}
+                      for lb in stored["labels"]],
+           "faces": [{**f, "pose": [f["pose"]["roll"], f["pose"]["yaw"], f["pose"]["pitch"]],
+                      "pixel_box": [0, 0, 1, 1]} for f in stored["faces"]]}
+    assert ResultV1.model_validate(upgrade(old)).model_dump(mode="json") == {
+        k: v for k, v in stored.items() if k in ("schema_version", "image", "models", "labels", "faces")}
+    httpx.delete(url + f"/v1/images/{image['id']}", timeout=30)

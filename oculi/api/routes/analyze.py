@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from oculi.api.deps import ServicesDep
+from oculi.api.results import ResultV1
 from oculi.services import imaging
 from oculi.services.errors import ImageTooLarge
 from oculi.services.faces import compare_faces
@@ -28,7 +29,7 @@ async def _read(svc: ServicesDep, part: UploadFile) -> bytes:
     return data
 
 
-@router.post("/analyze", response_model=dict[str, Any])
+@router.post("/analyze", response_model=ResultV1)
 async def analyze(
     svc: ServicesDep,
     image: Annotated[UploadFile, File(description="JPEG, PNG, WebP, BMP, TIFF or GIF")],

@@ -16,6 +16,7 @@ from oculi.services.errors import ImageTooLarge, InvalidParameter
 from oculi.services.image_tags import set_tags
 from oculi.services.images import DEFAULT_FEATURES, ImageNotFound, ImageQuery, Upload
 from oculi.services.reanalysis import reanalyze
+from oculi.services.result_json import upgrade
 from oculi.services.thumbnails import Thumbnails
 from oculi.storage.blobs import BlobNotFound
 
@@ -28,8 +29,8 @@ def _csv(value: str | None) -> list[str]:
 
 def _public(svc: ServicesDep, rows, with_result: bool) -> list[ImagePublic]:
     tags = svc.images.tags([r.id for r in rows])
-    return [ImagePublic(**svc.images.summary(r, tags[r.id]), result=svc.images.result(r) if with_result else None)
-            for r in rows]
+    return [ImagePublic(**svc.images.summary(r, tags[r.id]),
+                        result=upgrade(svc.images.result(r)) if with_result else None) for r in rows]
 
 
 @router.post("/images", status_code=202, response_model=ImagesPublic)

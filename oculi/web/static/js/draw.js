@@ -68,7 +68,7 @@ export function drawResult(svg, result, W, H) {
   (result.labels || []).forEach((label, i) => {
     const colour = labelColour(i);
     (label.instances || []).forEach((inst, j) => {
-      const [box, conf] = Array.isArray(inst) ? inst : [inst.box, inst.confidence];
+      const { box, confidence: conf } = inst;
       const g = item(`label:${i}`, conf, `${label.name} ${pct(conf)}%`);
       g.dataset.instance = j;
       const r = boxShapes(g, box, W, H, colour);

@@ -89,8 +89,8 @@ function propertiesPanel(result) {
   const q = p.quality;
   const out = [h("h3", {}, "Quality"), h("p", {}, `Brightness ${pct(q.brightness)} · sharpness ${pct(q.sharpness)} · contrast ${pct(q.contrast)}`),
     h("h3", {}, "Dominant colours"), swatches(p.dominant_colors)];
-  if (p.foreground) out.push(h("h3", {}, "Foreground (the objects)"), swatches(p.foreground[1]));
-  if (p.background) out.push(h("h3", {}, "Background"), swatches(p.background[1]));
+  if (p.foreground) out.push(h("h3", {}, "Foreground (the objects)"), swatches(p.foreground.dominant_colors));
+  if (p.background) out.push(h("h3", {}, "Background"), swatches(p.background.dominant_colors));
   return h("div", {}, out);
 }
 
