@@ -92,8 +92,9 @@ def end_to_end(queue: str, workers: int, threads: int, images: list[Path], env: 
 
 def raw_baseline(images: list[Path]) -> dict:
     from oculi.services.analysis import Analyzer
+    from oculi.services.images import DEFAULT_FEATURES as FEATURES  # what an upload runs (not "properties")
     from oculi.services.imaging import ALL_FORMATS
-    from oculi.services.report import FEATURES, analyze
+    from oculi.services.report import analyze
 
     analyzer = Analyzer(Settings())
     decode = [analyzer.from_bytes(p.read_bytes(), formats=ALL_FORMATS, max_bytes=50 << 20) for p in images[:2]]
