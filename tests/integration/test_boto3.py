@@ -169,8 +169,8 @@ def test_other_errors(rekognition):
                                    SourceImage={"Bytes": jpeg("faces/aws-rekognition-lambda/no-face.jpg")},
                                    TargetImage={"Bytes": jpeg(OBAMA)})
     assert (code, status) == ("InvalidParameterException", 400) and "no face" in msg
-    code, status, msg = error_code(rekognition.describe_stream_processor, Name="door-camera")
-    assert (code, status) == ("NotImplementedException", 400) and "DescribeStreamProcessor" in msg
+    code, status, msg = error_code(rekognition.create_project, ProjectName="custom-labels")
+    assert (code, status) == ("NotImplementedException", 400) and "CreateProject" in msg
     code, _, _ = error_code(rekognition.detect_labels, Image={"Bytes": jpeg(OBAMA)}, MinConfidence=150)
     assert code == "ValidationException"
     code, status, msg = error_code(rekognition.detect_text, Image={"Bytes": jpeg(OBAMA)}, Filters={
