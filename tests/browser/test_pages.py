@@ -54,3 +54,17 @@ def test_every_page_fits_a_phone_and_shows_focus(browser, web):
     outline = pg.evaluate("() => getComputedStyle(document.querySelector('label[for=file]')).outlineStyle")
     assert outline == "solid"
     ctx.close()
+
+
+def test_dark_colour_scheme_keeps_contrast(browser, web):
+    """prefers-color-scheme: dark has its own colours: axe-core checks their contrast too."""
+    from tests.browser.conftest import check_axe
+
+    ctx = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    for url in ["/", "/gallery", "/people", "/door", "/operations", "/compare"]:
+        pg.goto(web.url + url)
+        pg.wait_for_load_state("networkidle")
+        assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(18, 19, 23)"
+        check_axe(pg)
+    ctx.close()
