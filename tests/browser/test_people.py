@@ -171,3 +171,8 @@ def test_click_the_face_to_enrol_in_a_group_photo(page, people):
         r = httpx.post(people.url + "/v1/collections/visitors/enrol", files={"image": ("g.jpg", fh)},
                        data={"user_id": "carol", "face": "0.01,0.9,0.05,0.05"}, timeout=180)
     assert r.status_code == 200 and r.json()["reason"] == "no face at the chosen place"
+    # the door check knows the visitor too
+    door = page.goto("/door")
+    door.set_input_files("#photo", str(data(f"{EX}/biden.jpg")))
+    door.wait_for_selector("#verdict.visitor", timeout=120_000)
+    assert door.text_content("#verdict").startswith("Visitor: bob, ")
