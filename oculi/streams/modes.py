@@ -44,7 +44,7 @@ class Result:
     kinesis: list[dict] = field(default_factory=list)
     sns: list[dict] = field(default_factory=list)
     events: list[tuple[str, dict]] = field(default_factory=list)  # (type, payload)
-    frames: list[tuple[str, bytes]] = field(default_factory=list)  # (key, jpeg)
+    frames: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (key, RGB), stored as JPEG
 
 
 class FaceSearchMode:
@@ -154,7 +154,7 @@ class ConnectedHomeMode:
                          self._key(f"{uuid.uuid4()}-{label.lower()}-first"))
         self.open[label] = app
         crop_key = app.first_key.replace("-first.jpg", "-first-crop.jpg")
-        out.frames += [(app.first_key, jpeg(rgb)), (crop_key, jpeg(_crop(rgb, box)))]
+        out.frames += [(app.first_key, rgb), (crop_key, _crop(rgb, box))]
         bbox = box_out_ratio(box)
         out.sns.append({
             "inputInformation": {"kinesisVideo": {"streamArn": self.proc.input_arn}},
@@ -177,7 +177,7 @@ class ConnectedHomeMode:
     def _close(self, out: Result, app: Appearance) -> None:
         key = self._key(f"{app.id}-{app.label.lower()}-best")
         crop = key.replace("-best.jpg", "-best-crop.jpg")
-        out.frames += [(key, jpeg(app.best_rgb)), (crop, jpeg(_crop(app.best_rgb, app.best_box)))]
+        out.frames += [(key, app.best_rgb), (crop, _crop(app.best_rgb, app.best_box))]
         out.events.append(("stream.session_ended", {
             "label": {"id": app.id, "name": app.label, "confidence": round(app.best_score * 100, 3),
                       "box": box_out_ratio(app.best_box)},

@@ -3,21 +3,23 @@ analysis loop that takes at most `stream_max_fps` frames a second from it.
 
 Between the two sits a one-frame mailbox: the reader puts each frame that is due (by the frame-rate cap) there,
 replacing one the analysis has not taken yet (a dropped frame, counted), so a slow analysis never makes the
-reader fall behind a live camera, and events are about what the camera sees now. The runner writes the
-processor's status only through the fenced calls of StreamService: a runner whose lease was taken over
-(`abandon`) stops without a word.
+reader fall behind a live camera, and events are about what the camera sees now. What a frame gave (frames to
+store, Kinesis records, SNS messages, webhook events) is sent in order by a third thread, so the analysis never
+waits on the network (nor on JPEG encoding). The runner writes the processor's status only through the fenced
+calls of StreamService: a runner whose lease was taken over (`abandon`) stops without a word.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 
 from oculi.services.collections import Scope
 from oculi.services.streams import CONNECTED_HOME, FAILED, RUNNING, STARTING, STOPPED, ProcessorInfo, StreamService
 from oculi.streams import stats
-from oculi.streams.modes import ConnectedHomeMode, FaceSearchMode, Result
+from oculi.streams.modes import ConnectedHomeMode, FaceSearchMode, Result, jpeg
 from oculi.streams.outputs import Outputs, stream_event
 from oculi.streams.regions import Regions
 from oculi.streams.source import LiveFrame, Source, SourceFailed, redact
@@ -66,6 +68,7 @@ class Runner:
         self.failure: str | None = None
         self.source: Source | None = None
         self.mailbox = Mailbox()
+        self.outbox: queue.Queue = queue.Queue()  # (Result, LiveFrame | None), None ends the sender
         self.label = info.name if info.account == settings.rest_account else f"{info.account}/{info.name}"
         self.thread = threading.Thread(target=self._run, name=f"oculi-stream-{info.name}", daemon=True)
 
@@ -124,6 +127,8 @@ class Runner:
                              on_gap=self._gap)
         reader = threading.Thread(target=self._read, name=f"oculi-stream-read-{info.name}", daemon=True)
         reader.start()
+        sender = threading.Thread(target=self._send, name=f"oculi-stream-send-{info.name}", daemon=True)
+        sender.start()
         start_at = ((info.start_selector or {}).get("KVSStreamStartSelector") or {}).get("ProducerTimestamp")
         max_duration = (info.stop_selector or {}).get("MaxDurationInSeconds") if info.mode == CONNECTED_HOME \
             else None
@@ -152,12 +157,15 @@ class Runner:
                 rgb = live.frame.rgb(max_side)
                 result = mode.frame(live, rgb, live.read_at - began)
                 stats.FRAMES_ANALYSED.labels(self.label).inc()
-                self._emit(result, live)
+                if result.kinesis or result.sns or result.events or result.frames:
+                    self.outbox.put((result, live))  # sent by its own thread: the analysis never waits on I/O
             return STOPPED, None
         finally:
             self.source.stop.set()
             if not self.fenced:
-                self._emit(mode.close(), None)
+                self.outbox.put((mode.close(), None))
+            self.outbox.put(None)
+            sender.join(timeout=30)  # what was found is sent before the processor says it stopped
             reader.join(timeout=self.settings.stream_connect_timeout + 1)
 
     def _read(self) -> None:
@@ -184,10 +192,19 @@ class Runner:
         self.message = (f"Source dropped at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} ({reason}); "
                         f"reconnecting with back-off, {reconnects} reconnection(s) so far")
 
+    def _send(self) -> None:
+        while (item := self.outbox.get()) is not None:
+            if self.fenced:
+                continue
+            try:
+                self._emit(*item)
+            except Exception:  # one lost output must not end the processor; each output logs its own failures
+                LOG.exception("stream output failed")
+
     def _emit(self, result: Result, live: LiveFrame | None) -> None:
         info = self.info
-        for key, data in result.frames:
-            self.outputs.put_frame(info.s3_bucket, key, data)
+        for key, rgb in result.frames:
+            self.outputs.put_frame(info.s3_bucket, key, jpeg(rgb))
         for record in result.kinesis:
             self.outputs.kinesis(info.kinesis_arn, self.scope, info.name, record)
         for message in result.sns:

@@ -1,7 +1,8 @@
 """The stream processors a worker process runs: a loop that renews each runner's lease (the fenced way, as a
-job's), passes Stop and Update on to it, and claims processors that want running and have no live worker,
-up to `stream_worker_capacity`. A worker killed with kill -9 stops renewing; after `stream_lease_seconds`
-another worker's loop claims its processors and runs them on (a new runner, the same session).
+job's), passes Stop and Update on to it, and claims processors that want running and have no live worker, up
+to `stream_worker_capacity`, one a tick (so that processors started together spread over the workers). A
+worker killed with kill -9 stops renewing; after `stream_lease_seconds` another worker's loop claims its
+processors and runs them on (a new runner, the same session).
 """
 
 from __future__ import annotations
@@ -43,10 +44,9 @@ class StreamWorker:
             elif info.status == UPDATING:
                 runner.reload(info)
                 self.service.transition(pid, runner.epoch, (UPDATING,), RUNNING, runner.message)
-        room = self.settings.stream_worker_capacity - len(self.runners)
-        if room <= 0:
+        if len(self.runners) >= self.settings.stream_worker_capacity:
             return
-        for pid in self.service.claimable()[:room]:
+        for pid in self.service.claimable():  # one claim a tick: processors spread over the live workers
             info = self.service.claim(pid, self.owner)
             if info is None:
                 continue  # another worker was quicker
@@ -55,6 +55,7 @@ class StreamWorker:
             runner = Runner(info, self.service, self.outputs, self.models, self.collections, self.settings)
             self.runners[pid] = runner
             runner.start()
+            return
 
     def run(self, stop: threading.Event) -> None:
         every = min(1.0, self.settings.stream_lease_seconds / 3)
