@@ -1,0 +1,110 @@
+"""Stream processors below the server: the lease and its fence, regions of interest, the one-frame mailbox,
+source error messages, and the stream events' wire formats."""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+
+import av
+import pytest
+
+from oculi.config import Settings
+from oculi.services.collections import Scope
+from oculi.services.events import render
+from oculi.services.streams import (
+    CONNECTED_HOME,
+    FAILED,
+    RUNNING,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    ProcessorSpec,
+    StreamProcessorInUse,
+    StreamService,
+)
+from oculi.storage.db.session import session_factory
+from oculi.streams.outputs import stream_event
+from oculi.streams.regions import Regions
+from oculi.streams.runner import Mailbox
+from oculi.streams.source import LiveFrame, describe_error, redact
+
+SCOPE = Scope("111111111111", "us-east-1")
+
+
+@pytest.fixture
+def svc(tmp_path) -> StreamService:
+    settings = Settings(data_dir=tmp_path, stream_lease_seconds=0.5)
+    svc = StreamService(session_factory(f"sqlite:///{tmp_path}/s.db"), settings)
+    svc.create(SCOPE, ProcessorSpec("porch", "arn:aws:kinesisvideo:us-east-1:111111111111:stream/p/1", "role",
+                                    CONNECTED_HOME, {"Labels": ["PERSON"]}, s3_bucket="b", sns_topic="t"))
+    return svc
+
+
+def test_a_lease_taken_over_fences_the_first_worker(svc):
+    svc.start(SCOPE, "porch", None, None)
+    pid = svc.describe(SCOPE, "porch").id
+    first = svc.claim(pid, "host:1")
+    assert first and first.status == STARTING
+    assert svc.claim(pid, "host:2") is None  # held
+    assert svc.transition(pid, first.epoch, (STARTING,), RUNNING)
+    time.sleep(0.6)  # host:1 stops renewing (killed)
+    assert svc.claimable() == [pid]
+    second = svc.claim(pid, "host:2")
+    assert second and second.epoch == first.epoch + 1 and second.status == RUNNING
+    # the first worker wakes up: none of its writes land
+    assert svc.renew(pid, first.epoch, status_message="late") is None
+    assert not svc.release(pid, first.epoch, FAILED, "late")
+    assert svc.renew(pid, second.epoch) is not None
+    svc.stop(SCOPE, "porch")
+    assert svc.describe(SCOPE, "porch").status == STOPPING  # held: the runner lets go
+    assert svc.release(pid, second.epoch, STOPPED, None)
+    assert svc.renew(pid, second.epoch) is None  # released: no lease to renew
+    assert svc.describe(SCOPE, "porch").status == STOPPED
+
+
+def test_stop_without_a_live_worker_stops_at_once_and_running_blocks_delete(svc):
+    svc.start(SCOPE, "porch", None, None)
+    with pytest.raises(StreamProcessorInUse):
+        svc.delete(SCOPE, "porch")
+    svc.stop(SCOPE, "porch")
+    assert svc.describe(SCOPE, "porch").status == STOPPED
+    svc.delete(SCOPE, "porch")
+
+
+def test_regions_count_a_detection_by_its_centre():
+    assert Regions([]).admits((0.0, 0.0, 0.1, 0.1))
+    box = Regions([{"BoundingBox": {"Left": 0.5, "Top": 0.0, "Width": 0.5, "Height": 1.0}}])
+    assert box.admits((0.55, 0.1, 0.95, 0.9)) and not box.admits((0.0, 0.0, 0.9, 1.0))
+    triangle = Regions([{"Polygon": [{"X": 0.0, "Y": 0.0}, {"X": 1.0, "Y": 0.0}, {"X": 0.0, "Y": 1.0}]}])
+    assert triangle.admits((0.1, 0.1, 0.3, 0.3)) and not triangle.admits((0.6, 0.6, 0.9, 0.9))
+
+
+def test_the_mailbox_keeps_the_newest_frame_and_counts_the_replaced():
+    box = Mailbox()
+    a, b = LiveFrame(None, 1.0), LiveFrame(None, 2.0)
+    assert box.put(a) is True
+    assert box.put(b) is False  # a was dropped
+    assert box.take(0.01) is b and box.take(0.01) is None
+
+
+def test_source_errors_say_what_is_wrong():
+    url = "rtsp://admin:secret@127.0.0.1:1/cam"
+    assert redact(url) == "rtsp://admin:***@127.0.0.1:1/cam"
+    assert "credentials" in describe_error(url, av.error.HTTPUnauthorizedError(-1, "Unauthorized"))
+    assert "secret" not in describe_error(url, ConnectionRefusedError("Connection refused"))
+    assert "unreachable" in describe_error(url, ConnectionRefusedError("Connection refused"))
+    assert "not a video" in describe_error(url, av.error.InvalidDataError(-1, "Invalid data"))
+
+
+def test_stream_events_in_json_and_xml():
+    evt = stream_event("stream.face_matched", {"name": "door", "arn": "arn:x", "account": "1", "region": "r",
+                                               "session_id": "s", "input": "arn:k"},
+                       face={"box": {"Width": 0.1}, "confidence": 99.0, "track": 0},
+                       match={"face_id": "f", "similarity": 97.5, "external_image_id": "obama"})
+    assert json.loads(render(evt, "json"))["match"]["external_image_id"] == "obama"
+    root = ET.fromstring(render(evt, "xml"))
+    assert root.get("type") == "stream.face_matched"
+    assert root.find("{urn:oculi:events:1}stream").get("name") == "door"
+    assert root.find("{urn:oculi:events:1}match").get("similarity") == "97.5"
