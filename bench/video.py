@@ -7,7 +7,9 @@ photo, a group photo, burned-in text, a person walking, black, colour bars; 5 s 
 once per feature, each in a fresh process (its peak RSS is that feature's alone), exactly as a queue worker runs
 a job: chunk by chunk (OCULI_VIDEO_CHUNK_SECONDS), at the default sampling rates (oculi/video/sampling.py).
 Models are loaded and warmed on one frame before the clock starts. Reports per feature: video seconds per wall
-second (x real time), the decoder's share of the wall time, frames decoded and sampled, peak RSS (VmHWM).
+second (x real time), the decoder's share of the wall time, frames decoded and sampled, the cores the process
+kept busy and video seconds per CPU second (on a machine shared with other work, x real time is what was left
+over; video seconds per CPU second times the cores a worker gets is what it does alone), peak RSS (VmHWM).
 """
 
 from __future__ import annotations
@@ -133,6 +135,7 @@ def run_feature(clip: Path, feature: str) -> dict:
             "meets_target": seconds / wall >= TARGETS[feature], "decode_share": round(decode_s / wall, 3),
             "frames_decoded": frames, "frames_sampled": sampled,
             "cores_busy": round((time.process_time() - cpu0) / wall, 2),
+            "video_s_per_cpu_s": round(seconds / max(time.process_time() - cpu0, 1e-9), 2),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
@@ -159,7 +162,7 @@ def main() -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1]), file=sys.stderr)
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "load_average": os.getloadavg()},
+                          "load_average_at_end": os.getloadavg()},
               "clip": {"seconds": args.seconds, "width": 1280, "height": 720, "fps": 30, "codec": "h264",
                        "bytes": clip.stat().st_size},
               "results": results}

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from oculi.aws import api
 from oculi.aws.errors import RequestContext
+from oculi.services import labels as label_service
+from oculi.services import moderation as moderation_service
+from oculi.services.analysis import Analyzer, text_model_version
 from oculi.services.collections import InvalidPaginationToken, Scope, decode_token, encode_token
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.video import SUCCEEDED, VideoJobInfo, VideoRequest, VideoService
@@ -75,6 +78,7 @@ def segments_by_name(items: list[dict], key: str, name_of, interval_ms: float, d
 
 class VideoOperations(api.RekognitionApi):
     videos: VideoService  # set by the provider
+    analyzer: Analyzer  # set by ImageOperations
 
     # -- Start* -----------------------------------------------------------------------------------
 
@@ -208,18 +212,14 @@ class VideoOperations(api.RekognitionApi):
         return out
 
     def get_label_detection(self, context, request):
-        from oculi.services import labels as label_service
-
         return self._named(context, request, "StartLabelDetection", "labels", "Label",
                            lambda it: it["Label"]["Name"], "Labels",
-                           {"LabelModelVersion": label_service.model_version(self.videos_models)})
+                           {"LabelModelVersion": label_service.model_version(self.analyzer.models)})
 
     def get_content_moderation(self, context, request):
-        from oculi.services import moderation as moderation_service
-
         return self._named(context, request, "StartContentModeration", "moderation", "ModerationLabel",
                            lambda it: it["ModerationLabel"]["Name"], "ModerationLabels",
-                           {"ModerationModelVersion": moderation_service.model_version(self.videos_models)})
+                           {"ModerationModelVersion": moderation_service.model_version(self.analyzer.models)})
 
     def _simple(self, context, request, api_name, feature, out_key, sort_key) -> dict:
         job, out = self._job(context, request, api_name)
@@ -236,11 +236,9 @@ class VideoOperations(api.RekognitionApi):
                             lambda it, _: it["Timestamp"])
 
     def get_text_detection(self, context, request):
-        from oculi.services.analysis import text_model_version
-
         out = self._simple(context, request, "StartTextDetection", "text", "TextDetections",
                            lambda it, _: (it["Timestamp"], it["TextDetection"]["Id"]))
-        out["TextModelVersion"] = text_model_version(self.videos_models)
+        out["TextModelVersion"] = text_model_version(self.analyzer.models)
         return out
 
     @staticmethod
@@ -266,7 +264,3 @@ class VideoOperations(api.RekognitionApi):
         if token:
             out["NextToken"] = token
         return out
-
-    @property
-    def videos_models(self):
-        return self.analyzer.models
