@@ -10,8 +10,9 @@ so this costs little next to the decode). Per frame we keep three numbers, commi
   declares: 16-235 for LIMITED, 0-255 for FULL); a frame is black when the share reaches MinCoveragePercentage.
 - `bars`: how well the frame matches colour bars (SMPTE 75% bars or EBU/100% bars): columns uniform down the
   top half and the band colours in the standard order.
-Fades and dissolves are not detected (a gradual change spreads over frames below the cut floor): the shot
-list reports hard cuts only, and says so through its confidence rather than inventing boundaries.
+A fade through black (out, black frames, in) has no frame that changes enough to be a cut: the shot boundaries
+are placed where the black frames start and end (confidence 70). Dissolves between two pictures are not
+detected: the shot list does not invent boundaries it cannot see.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ COLOUR_SIZE = (32, 18)
 CUT_FLOOR = 0.22  # change of a hard cut, at least
 CUT_RATIO = 3.0  # ... and this many times the median change around it
 MIN_CUE_FRAMES = 2
+FADE_CONFIDENCE = 70.0  # a shot boundary placed where a fade reaches black, or leaves it
 
 # the bar colours, left to right, of the two common patterns
 SMPTE_75 = np.array([(191, 191, 191), (191, 191, 0), (0, 191, 191), (0, 191, 0), (191, 0, 191), (191, 0, 0),
@@ -141,6 +143,13 @@ def segments(rows: list[tuple[int, float, float, float]], black: BlackFrameFilte
     out: list[Segment] = []
     if "SHOT" in types and rows:
         cuts = [(f, c) for f, c in cut_frames(rows) if c >= shot_min_confidence]
+        if shot_min_confidence <= FADE_CONFIDENCE:  # a fade through black: no frame changes enough to be a cut
+            near = {f + d for f, _ in cuts for d in range(-2, 3)}
+            for first, last, _ in _runs([(r[0], r[2] >= black.min_coverage_percentage / 100.0, r[2]) for r in rows]):
+                for edge in (first, last + 1):
+                    if 0 < edge <= last_frame and edge not in near:
+                        cuts.append((edge, FADE_CONFIDENCE))
+            cuts.sort()
         starts = [(rows[0][0], 100.0), *cuts]
         for i, (first, conf) in enumerate(starts):
             last = starts[i + 1][0] - 1 if i + 1 < len(starts) else last_frame

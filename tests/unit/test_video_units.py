@@ -66,6 +66,16 @@ def test_segments_from_frame_signals():
     assert not [s for s in seg.segments(rows, seg.BlackFrameFilter(), 59, {"SHOT"}) if s.type != "SHOT"]
 
 
+def test_a_fade_through_black_bounds_shots():
+    rows = []
+    for n in range(50):  # fade out over 10-19, black 20-29, fade in over 30-39: no frame changes by a cut's worth
+        black = 1.0 if 20 <= n < 30 else 0.0
+        rows.append((n, 1.0 if n == 0 else (0.06 if 10 <= n < 40 else 0.01), black, 0.0))
+    shots = [(s.first, s.last, s.confidence) for s in seg.segments(rows, seg.BlackFrameFilter(), 49, {"SHOT"})]
+    assert shots == [(0, 19, 100.0), (20, 29, seg.FADE_CONFIDENCE), (30, 49, seg.FADE_CONFIDENCE)]
+    assert len(seg.segments(rows, seg.BlackFrameFilter(), 49, {"SHOT"}, shot_min_confidence=80.0)) == 1
+
+
 @pytest.mark.parametrize(("codec", "suffix", "name"), [("libx264", "mp4", "h264"), ("libvpx-vp9", "webm", "vp9"),
                                                       ("mpeg4", "avi", "mpeg4"), ("mjpeg", "mkv", "mjpeg")])
 def test_metadata_and_frames_of_other_containers(tmp_path, codec, suffix, name):
