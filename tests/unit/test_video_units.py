@@ -126,3 +126,29 @@ def test_results_expire(tmp_path):
         videos.get(Scope("2", "r"), "new")  # another account's
     with sessions() as s:  # the expired job's chunks went with it
         assert [c.job_id for c in s.query(VideoChunk)] == ["new"]
+
+
+def test_audio_metadata(tmp_path):
+    path = tmp_path / "talk.mp4"
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=Fraction(10))
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=16000, layout="mono")
+        for _ in range(20):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 100, np.uint8), format="rgb24")
+            for packet in video.encode(frame):
+                out.mux(packet)
+        t = np.arange(32000) / 16000
+        tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, 32000, 1024):
+            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024], format="fltp", layout="mono")
+            chunk.sample_rate, chunk.pts = 16000, start
+            for packet in audio.encode(chunk):
+                out.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode():
+                out.mux(packet)
+    info, tracks = decode.probe(str(path))
+    assert info.codec == "h264" and len(tracks) == 1
+    a = tracks[0]
+    assert (a.codec, a.sample_rate, a.channels) == ("aac", 16000, 1) and abs(a.duration_ms - 2000) <= 150
