@@ -2,7 +2,8 @@
 
 - gallery with N stored images (default 10,000): navigation -> the first page of thumbnails drawn (every <img>
   decoded), with the thumbnails already made on the server (warm) and on their very first request (cold), and
-  the next page after a scroll to the bottom;
+  the next page after a scroll to the bottom, at once and after a second spent on the first page (the page
+  fetches the next page's list and thumbnails while the person looks);
 - Analyze: time from the API's answer to the boxes drawn (the page measures it: performance.now() around the
   drawing, read from body[data-draw-ms]);
 - bytes of script and style a first visit to each page downloads, as sent (gzip) and uncompressed.
@@ -64,14 +65,16 @@ ALL_DRAWN = "n => { const i = [...document.querySelectorAll('#grid img')];" \
             " return i.length >= n && i.every(x => x.complete && x.naturalWidth > 0); }"
 
 
-def gallery(browser, url: str) -> tuple[float, float]:
-    """(ms to the first page of thumbnails drawn, ms from the scroll to the next page drawn), fresh browser cache."""
+def gallery(browser, url: str, dwell: float = 0.0) -> tuple[float, float]:
+    """(ms to the first page of thumbnails drawn, ms from the scroll to the next page drawn), fresh browser cache;
+    `dwell`: seconds spent looking at the first page before scrolling to the bottom."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
     start = time.perf_counter()
     pg.goto(url + "/gallery", wait_until="commit")
     pg.wait_for_function(ALL_DRAWN, arg=48, polling="raf", timeout=60_000)
     first = (time.perf_counter() - start) * 1000
+    time.sleep(dwell)
     start = time.perf_counter()
     pg.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
     pg.wait_for_function(ALL_DRAWN, arg=96, polling="raf", timeout=60_000)
@@ -126,6 +129,7 @@ def main() -> None:
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
                 cold = gallery(browser, srv.url)  # the server makes the first two pages' thumbnails
                 warm = [gallery(browser, srv.url) for _ in range(args.repeats)]
+                looked = [gallery(browser, srv.url, dwell=1.0) for _ in range(args.repeats)]
                 analyze(browser, srv.url)  # models loaded
                 draws = [analyze(browser, srv.url) for _ in range(args.repeats)]
                 visits = {p: first_visit_bytes(browser, srv.url, p) for p in PAGES}
@@ -137,7 +141,9 @@ def main() -> None:
         "gallery_first_page_ms": {"cold_thumbnails": round(cold[0]),
                                   "warm_median": round(statistics.median(w[0] for w in warm))},
         "gallery_next_page_ms": {"cold_thumbnails": round(cold[1]),
-                                 "warm_median": round(statistics.median(w[1] for w in warm))},
+                                 "warm_median": round(statistics.median(w[1] for w in warm)),
+                                 "after_1s_on_the_first_page_median":
+                                     round(statistics.median(w[1] for w in looked))},
         "analyze_answer_to_drawn_ms": {"median": statistics.median(d[0] for d in draws),
                                        "max": max(d[0] for d in draws)},
         "analyze_request_ms_median": round(statistics.median(d[1] for d in draws)),

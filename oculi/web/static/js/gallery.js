@@ -1,6 +1,6 @@
 // Gallery: thumbnails of stored images, every filter of GET /v1/images kept in the page's URL (bookmarkable),
 // one API page at a time as the person scrolls (next_cursor), with a button for those who do not scroll.
-import { api, showImage } from "./api.js";
+import { api, apiKey, showImage } from "./api.js";
 import { h } from "./results.js";
 
 const $ = (id) => document.getElementById(id);
@@ -54,6 +54,16 @@ function fetchPage(after) {
   return api(`/v1/images?${q}`);
 }
 
+/** Fetch a page's thumbnails into the browser's cache (plain URLs only: with an API key they are blob URLs). */
+function warm(page) {
+  if (apiKey()) return;
+  for (const img of page.data) {
+    const pre = new Image();
+    pre.decoding = "async";
+    pre.src = `/v1/images/${img.id}/thumbnail`;
+  }
+}
+
 async function more() {
   if (loading || done) return;
   loading = true;
@@ -62,13 +72,17 @@ async function more() {
     const page = await (ahead && ahead.cursor === cursor ? ahead.promise : fetchPage(cursor));
     ahead = null;
     if (mine !== generation) return;
-    grid.append(...page.data.map(tile));
+    const tiles = page.data.map(tile);
+    grid.append(...tiles);
+    const shown = Promise.allSettled(tiles.map((t) => t.querySelector("img").decode()));
     total += page.count;
     cursor = page.next_cursor;
     done = !cursor;
-    if (cursor) { // the list of the next page is ready before the person reaches the bottom
+    if (cursor) { // the next page's list, and its thumbnails, are on their way before the person gets there
       const promise = fetchPage(cursor);
-      promise.catch(() => {});
+      // its thumbnails once this page's are in (or after 1.5 s), so they never slow the page being looked at
+      Promise.all([promise, Promise.race([shown, new Promise((r) => setTimeout(r, 1500))])])
+        .then(([next]) => warm(next), () => {});
       ahead = { cursor, promise };
     }
     grid.dataset.pages = String(Number(grid.dataset.pages || 0) + 1);
