@@ -61,6 +61,7 @@ class FaceDetector(Task):
     default = "yunet"  # bench/face_detection.py: 30/30 small faces where BlazeFace + tiles found 25, no false face
 
     def predict(self, rgb: np.ndarray, tile_min_side: int = 640, max_faces: int = 100) -> list[FaceBox]:
+        """The `max_faces` largest faces, largest first."""
         raise NotImplementedError
 
 

@@ -157,11 +157,15 @@ def _flag(value: float, threshold: float, spread: float) -> tuple[bool, float]:
 
 def detect_faces(models: Models, rgb: np.ndarray, attributes: bool = False, embed: bool = False,
                  max_faces: int = 100, tile_min_side: int = 640) -> list[Face]:
+    """The `max_faces` largest faces (Rekognition's DetectFaces answers the 100 largest), largest first."""
     h, w = rgb.shape[:2]
-    boxes = models.get(FaceDetector).predict(rgb, tile_min_side=tile_min_side, max_faces=max_faces)
+    # candidates largest first, twice as many as wanted: the FaceMesh check below drops the detector's false boxes
+    boxes = models.get(FaceDetector).predict(rgb, tile_min_side=tile_min_side, max_faces=2 * max_faces)
     mesher = models.get(FaceLandmarker)
     faces, pending = [], []
     for fb in boxes:
+        if len(faces) == max_faces:
+            break
         x0, y0, x1, y1 = fb.box
         mesh = mesher.predict(rgb, fb.box, fb.keypoints[0], fb.keypoints[1])
         if mesh.presence < MIN_MESH_PRESENCE:

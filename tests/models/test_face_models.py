@@ -114,3 +114,55 @@ def test_eye_direction_follows_the_eyes(models):
     mirrored = max(detect_faces(models, np.ascontiguousarray(lady[:, ::-1]), attributes=True),
                    key=lambda f: f.box.area)
     assert right.attributes["eye_direction"][0] < -15 < 15 < mirrored.attributes["eye_direction"][0]
+
+
+# Labelled by eye on the portraits (None: not clear enough to call); 16/16 have their eyes open
+SMILE = {"obama.jpg": True, "alex-lacamoire.png": True, "john1.jpeg": False, "img1.jpg": False, "adams.jpg": False,
+         "clapton-1.jpg": False, "Avril-Lavigne.jpg": False, "Jim-Carrey.jpg": True, "Keanu-Reeves.jpg": False,
+         "Mike-Meyers.jpg": True, "smiling-lady.jpg": True, "Lawrence2.jpg": True}
+MOUTH_OPEN = {"obama.jpg": True, "biden.jpg": False, "alex-lacamoire.png": True, "lin-manuel-miranda.png": True,
+              "john1.jpeg": False, "img1.jpg": False, "adams.jpg": False, "carell.jpg": False, "clapton-1.jpg": False,
+              "lennon-1.jpg": False, "Avril-Lavigne.jpg": False, "Jim-Carrey.jpg": True, "Keanu-Reeves.jpg": False,
+              "smiling-lady.jpg": True, "Lawrence2.jpg": False}
+
+
+def test_smile_mouth_open_and_eyes_open_on_labelled_portraits(models):
+    from tests.faces_composed import PORTRAITS
+
+    wrong = []
+    for path in PORTRAITS:
+        a = max(detect_faces(models, load_rgb(path), attributes=True), key=lambda f: f.box.area).attributes
+        for name, labels, key in (("smile", SMILE, "smile"), ("mouth", MOUTH_OPEN, "mouth_open")):
+            if path.name in labels and a[key][0] != labels[path.name]:
+                wrong.append((path.name, name))
+        if not a["eyes_open"][0]:
+            wrong.append((path.name, "eyes"))
+    assert wrong == []
+
+
+def test_a_crowd_gives_the_100_largest_faces(models):
+    """120 people in ten rows (faces ~50 and ~35 px wide): every face is found when more are allowed, and
+    DetectFaces' default answers the 100 largest, as Rekognition does."""
+    import cv2
+
+    from tests.faces_composed import PORTRAITS
+
+    heads = []
+    for path in PORTRAITS:
+        rgb = load_rgb(path)
+        x0, y0, x1, y1 = max((f.pixel_box for f in detect_faces(models, rgb)),
+                             key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+        w = x1 - x0
+        heads.append(rgb[max(0, int(y0 - 0.5 * w)):int(y1 + 0.8 * w), max(0, int(x0 - 0.5 * w)):int(x1 + 0.5 * w)])
+    canvas, small_rows = np.full((1600, 2400, 3), 90, np.uint8), (8, 9)
+    for i in range(120):
+        row, col = divmod(i, 12)
+        width = 70 if row in small_rows else 100
+        head = cv2.resize(heads[i % len(heads)], (width, round(width * heads[i % len(heads)].shape[0] /
+                                                                heads[i % len(heads)].shape[1])))[:150]
+        y, x = 10 + row * 158, 10 + col * 198
+        canvas[y:y + head.shape[0], x:x + width] = head
+    assert len(detect_faces(models, canvas, max_faces=500)) == 120
+    answered = detect_faces(models, canvas)
+    assert len(answered) == 100
+    assert sum(f.box.top * 1600 < 8 * 158 for f in answered) == 96  # every large face, then the 4 largest small

@@ -112,4 +112,5 @@ class BlazeFace(FaceDetector):
                 continue
             faces.append(FaceBox(tuple(map(float, box)), float(scores[group].max()),
                                  tuple((float(x), float(y)) for x, y in kp)))
+        faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         return faces[:max_faces]

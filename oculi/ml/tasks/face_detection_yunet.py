@@ -43,7 +43,7 @@ class YuNet(FaceDetector):
             _, rows = self.net.detect(bgr)
         if rows is None:
             return []
-        rows = rows[np.argsort(-rows[:, 14])][:max_faces].astype(np.float64)
+        rows = rows[np.argsort(-rows[:, 2] * rows[:, 3], kind="stable")][:max_faces].astype(np.float64)  # largest
         rows[:, :14] /= scale
         faces = []
         for r in rows:
