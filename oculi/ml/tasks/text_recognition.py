@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oculi.ml import memory
+from oculi.ml import interfaces, memory
 from oculi.ml.admission import Admission
-from oculi.ml.base import Task
 
 Quad = tuple[tuple[float, float], ...]
 
@@ -65,8 +64,9 @@ def _sleeping_intra_op_threads() -> None:
     engine.OrtInferSession._init_sess_opts = staticmethod(no_spin)
 
 
-class TextRecognizer(Task):
-    name = "text"
+class TextRecognizer(interfaces.TextRecognizer):
+    implementation = "rapidocr"
+    version = "PP-OCRv6 small, rapidocr 3.10"
     files = ()
 
     def _load(self) -> None:
