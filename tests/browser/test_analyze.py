@@ -85,6 +85,12 @@ def test_boxes_slider_json_and_linking(page):
     pg.locator('svg .item[data-key="face:0"] rect.shape').click(force=True)
     assert "selected" in pg.locator('#panel-faces tr[data-key="face:0"]').get_attribute("class")
     assert pg.locator("#panel-faces tbody tr").count() == 2
+    headers = pg.locator("#panel-faces th").all_text_contents()  # a row per face with every attribute
+    assert {"Age", "Gender", "Emotions", "Smile", "Eyes open", "Mouth open", "Looking (yaw, pitch)"} <= set(headers)
+    first = result["faces"][0]
+    cells = pg.locator('#panel-faces tr[data-key="face:0"] td').all_text_contents()
+    assert cells[headers.index("Age")] == "{}–{}".format(*first["attributes"]["age_range"])
+    assert cells[headers.index("Gender")].startswith(first["attributes"]["gender"][0])
     check_axe(pg)
     screenshot(pg, "analyze")
     assert not page.errors and not page.dialogs

@@ -49,16 +49,23 @@ function facesPanel(result) {
   if (!result.faces) return h("p", { class: "muted" }, "Faces were not asked for.");
   if (!result.faces.length) return h("p", {}, "No face found.");
   const yn = (v) => (v ? `${v[0] ? "yes" : "no"} (${pct(v[1])}%)` : "");
-  return table("Faces", ["#", "Confidence", "Age", "Gender", "Emotion", "Smile", "Eyes open", "Match"],
+  const deg = (v) => `${Math.round(v)}°`;
+  return table("Faces", ["#", "Confidence", "Age", "Gender", "Emotions", "Smile", "Eyes open", "Mouth open",
+                         "Looking (yaw, pitch)", "Head (yaw, pitch, roll)", "Brightness, sharpness", "Match"],
     result.faces.map((f, i) => {
       const a = f.attributes || {};
       const m = f.match;
+      const emotions = (a.emotions || []).filter(([, c], j) => j === 0 || c >= 10)
+        .map(([e, c]) => `${String(e).toLowerCase()} ${pct(c)}%`).join(", ");
       return linkedRow(`face:${i}`, f.confidence, [
         h("td", {}, chip(FACE_COLOUR), String(i + 1)), h("td", {}, `${pct(f.confidence)}%`),
         h("td", {}, a.age_range ? `${a.age_range[0]}–${a.age_range[1]}` : ""),
         h("td", {}, a.gender ? `${a.gender[0]} (${pct(a.gender[1])}%)` : ""),
-        h("td", {}, a.emotions && a.emotions.length ? `${String(a.emotions[0][0]).toLowerCase()} (${pct(a.emotions[0][1])}%)` : ""),
-        h("td", {}, yn(a.smile)), h("td", {}, yn(a.eyes_open)),
+        h("td", {}, emotions),
+        h("td", {}, yn(a.smile)), h("td", {}, yn(a.eyes_open)), h("td", {}, yn(a.mouth_open)),
+        h("td", {}, a.eye_direction ? `${deg(a.eye_direction[0])}, ${deg(a.eye_direction[1])}` : ""),
+        h("td", {}, f.pose ? `${deg(f.pose.yaw)}, ${deg(f.pose.pitch)}, ${deg(f.pose.roll)}` : ""),
+        h("td", {}, `${pct(f.brightness)}, ${pct(f.sharpness)}`),
         h("td", {}, m ? `${m.user_id || m.external_image_id || m.face_id} (${m.collection}, ${pct(m.similarity)}%)` : ""),
       ]);
     }));
