@@ -152,3 +152,23 @@ def test_audio_metadata(tmp_path):
     assert info.codec == "h264" and len(tracks) == 1
     a = tracks[0]
     assert (a.codec, a.sample_rate, a.channels) == ("aac", 16000, 1) and abs(a.duration_ms - 2000) <= 150
+
+
+def test_video_events_in_both_formats():
+    import json
+    from importlib import resources
+
+    import xmlschema
+
+    from oculi.services import events
+
+    schema = xmlschema.XMLSchema(str(resources.files("oculi").joinpath("data/event.xsd")))
+    video = {"id": "j-1", "account": "111122223333", "region": "eu-west-1", "api": "StartLabelDetection",
+             "bucket": "videos", "key": "a.mp4", "status": "SUCCEEDED", "job_tag": "t", "features": ["labels"]}
+    done = events.video_event("video.completed", video, counts={"labels": 12})
+    failed = events.video_event("video.failed", {**video, "status": "FAILED", "job_tag": None}, error="corrupt")
+    for evt in (done, failed):
+        schema.validate(events.render(evt, "xml"))
+        assert json.loads(events.render(evt, "json"))["video"]["id"] == "j-1"
+    assert b'<feature name="labels" records="12"' in events.render(done, "xml")
+    assert b"<error>corrupt</error>" in events.render(failed, "xml")
