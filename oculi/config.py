@@ -117,8 +117,8 @@ class Settings(BaseSettings):
     video_sample_fps: dict[str, float] = Field(default_factory=dict,
                                                description='frames analysed a second per feature, e.g. {"labels": 1} '
                                                            "(defaults in oculi/video/sampling.py; 0 = every frame)")
-    video_frame_threads: int = Field(default=2, ge=0, description="sampled frames a video job analyses at once "
-                                                                  "(labels, faces, moderation, text); 0: one by one")
+    video_frame_threads: int = Field(default=2, ge=0, description="sampled frames a video job detects on at once "
+                                                                  "(then tracked in frame order); 0: one by one")
     sns_endpoint_url: str | None = Field(default=None, description="SNS-compatible endpoint for Rekognition's "
                                                                    "completion messages (NotificationChannel); "
                                                                    "None = AWS")
