@@ -146,7 +146,7 @@ class Source:
             if not container.streams.video:
                 raise NotVideo("Invalid data: no video stream in the source")
             vs = container.streams.video[0]
-            vs.thread_type = "AUTO"
+            vs.codec_context.thread_count = 1  # no frame-thread delay, and N cameras do not ask for N x cores
             paced = is_file(self.url)
             rate = float(vs.average_rate or vs.guessed_rate or 25)
             origin, started = None, time.monotonic()
