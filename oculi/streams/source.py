@@ -6,9 +6,9 @@ credentials) is a `SourceFailed` with a message saying which, and the processor 
 worked and then drops (the camera restarts, the network blinks, a file ends) is opened again with back-off,
 forever, and the gaps are reported to the caller (`on_gap`) rather than ending the processor.
 
-A local file is paced by its timestamps against the wall clock, as a camera would deliver it, and starts
-over when it ends (a demo loop). Each frame is stamped with the wall time it was read: the latency of an
-event is measured from there.
+A local file (and an HLS playlist, which may be a finished one) is paced by its timestamps against the wall
+clock, as a camera would deliver it, and starts over when it ends (a demo loop). Each frame is stamped with
+the wall time it was read: the latency of an event is measured from there.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class Source:
                 raise NotVideo("Invalid data: no video stream in the source")
             vs = container.streams.video[0]
             vs.codec_context.thread_count = 1  # no frame-thread delay, and N cameras do not ask for N x cores
-            paced = is_file(self.url)
+            paced = is_file(self.url) or urlsplit(self.url).path.endswith(".m3u8")  # a file, or HLS (maybe VOD)
             rate = float(vs.average_rate or vs.guessed_rate or 25)
             origin, started = None, time.monotonic()
             for number, raw in enumerate(container.decode(vs)):

@@ -351,3 +351,50 @@ def test_worker_killed_processor_taken_over(rk, lsrv, receiver):
         if extra.poll() is None:
             extra.terminate()
             extra.wait(timeout=30)
+
+
+def test_hls_camera(rk, moto, tmp_path):
+    """An HLS playlist (segments cut by Debian's ffmpeg) served over HTTP by the test, read paced as a camera."""
+    import shutil
+    import subprocess
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler
+
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "ffmpeg is missing: scripts/test installs Debian's ffmpeg"
+    home_mp4(tmp_path / "clip.mp4")
+    subprocess.run([ffmpeg, "-hide_banner", "-loglevel", "error", "-i", str(tmp_path / "clip.mp4"), "-c", "copy",
+                    "-f", "hls", "-hls_time", "2", "-hls_list_size", "0", str(tmp_path / "cam.m3u8")], check=True)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    web = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(tmp_path)))
+    Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{web.server_address[1]}/cam.m3u8"
+        httpx.put(f"{rk.meta.endpoint_url}/v1/streams/sources", json={"stream_arn": kvs("hls"), "url": url}
+                  ).raise_for_status()
+        kinesis = aws(moto, "kinesis")
+        kinesis.create_stream(StreamName="hls-faces", ShardCount=1)
+        arn = kinesis.describe_stream(StreamName="hls-faces")["StreamDescription"]["StreamARN"]
+        rk.create_stream_processor(Name="hls", Input={"KinesisVideoStream": {"Arn": kvs("hls")}},
+                                   Output={"KinesisDataStream": {"Arn": arn}}, RoleArn=ROLE,
+                                   Settings={"FaceSearch": {"CollectionId": "family"}})
+        rk.start_stream_processor(Name="hls")
+        shard = kinesis.describe_stream(StreamName="hls-faces")["StreamDescription"]["Shards"][0]["ShardId"]
+
+        def offsets():
+            it = kinesis.get_shard_iterator(StreamName="hls-faces", ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+            return [json.loads(r["Data"])["InputInformation"]["KinesisVideo"]["FrameOffsetInSeconds"]
+                    for r in kinesis.get_records(ShardIterator=it["ShardIterator"])["Records"]
+                    if any(m["Face"]["FaceId"] == rk.obama for f in json.loads(r["Data"])["FaceSearchResponse"]
+                           for m in f["MatchedFaces"])]
+
+        first = wait_for(offsets, 30, "a face-search record from the HLS camera")
+        assert min(first) >= 1.3  # paced: Obama is not seen before his scene (1.5 s) starts
+        rk.stop_stream_processor(Name="hls")
+        wait_status(rk, "hls", {"STOPPED"})
+    finally:
+        web.shutdown()
