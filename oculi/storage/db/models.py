@@ -203,3 +203,7 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float)
+
+
+# the tables defined beside this module, on the same metadata whoever imports it (Alembic's comparison included)
+from oculi.storage.db import stream_models, video_models  # noqa: E402, F401
