@@ -51,11 +51,16 @@ class ImageProperties:
     background: tuple[Quality, list[Colour]] | None = None
 
 
+QUALITY_SIDE = 512  # longest side the sharpness and contrast are measured on
+
+
 def quality(rgb: np.ndarray) -> Quality:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    scale = 512 / max(gray.shape)
-    if scale < 1:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = gray.shape
+    scale = QUALITY_SIDE / max(h, w)
+    if scale < 1:  # each side at least 1 px: an 80 x 1,000,000 strip would have none (cv2's empty-size error)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
     lap = cv2.Laplacian(gray, cv2.CV_64F).var()
     return Quality(
         brightness=float(gray.mean() / 255 * 100),
