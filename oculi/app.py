@@ -12,6 +12,7 @@ from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.observe import ObserveMiddleware
 from oculi.api.routes import (
     analyze,
+    celebrities,
     collections,
     events,
     faces,
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.analyzer = services.analyzer
     app.state.collections = services.collections
     app.add_exception_handler(ServiceError, service_error_handler)
-    for module in (identify, analyze, images, collections, faces, jobs, webhooks, events, models, videos, streams):
+    for module in (identify, analyze, images, collections, celebrities, faces, jobs, webhooks, events, models, videos,
+                   streams):
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 

@@ -206,4 +206,4 @@ class DeliveryAttempt(Base):
 
 
 # the tables defined beside this module, on the same metadata whoever imports it (Alembic's comparison included)
-from oculi.storage.db import stream_models, video_models  # noqa: E402, F401
+from oculi.storage.db import celebrity_models, stream_models, video_models  # noqa: E402, F401

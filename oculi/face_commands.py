@@ -1,0 +1,71 @@
+"""`oculi celebrities add|list|remove` and `oculi collections reindex`: the face commands beyond enrolment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _services():
+    from oculi.config import get_settings
+    from oculi.services.analysis import Analyzer
+    from oculi.wiring import collection_service
+
+    settings = get_settings()
+    analyzer = Analyzer(settings)
+    return settings, analyzer, collection_service(settings, analyzer)
+
+
+def _loader(analyzer, settings, path: Path):
+    from oculi.services.imaging import ALL_FORMATS
+
+    return lambda: analyzer.from_bytes(path.read_bytes(), formats=ALL_FORMATS,
+                                       max_bytes=settings.max_upload_bytes).rgb
+
+
+def cmd_celebrities(args) -> int:
+    from tqdm import tqdm
+
+    from oculi.cli import _photos, _table
+    from oculi.services.celebrities import CelebrityService
+    from oculi.services.errors import ServiceError
+
+    settings, analyzer, collections = _services()
+    gallery = CelebrityService(collections)
+    try:
+        if args.action == "list":
+            _table(["id", "name", "gender", "faces", "urls"],
+                   [(c.id, c.name, c.known_gender or "-", c.face_count, " ".join(c.urls)) for c in gallery.list()])
+            return 0
+        if args.action == "remove":
+            gallery.remove(args.id)
+            print(f"removed {args.id}")
+            return 0
+        photos = _photos(args.photos)
+        bar = tqdm(photos, desc=f"adding {args.name}", unit="photo", disable=len(photos) < 2)
+        added = gallery.add(args.name, ((p.name, _loader(analyzer, settings, p)) for p in bar), args.url or [],
+                            args.gender)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for s in added.skipped:
+        print(f"  skipped {s.photo}: {s.reason}", file=sys.stderr)
+    c = added.celebrity
+    print(f"{c.id} {c.name}: {len(added.face_ids)} face(s) added, {c.face_count} in the gallery")
+    return 0 if added.face_ids else 1
+
+
+def add_celebrity_commands(sub: argparse._SubParsersAction) -> None:
+    cel = sub.add_parser("celebrities", help="the celebrity gallery RecognizeCelebrities searches (empty at first)")
+    actions = cel.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add photos of a well-known person (the largest face of each)")
+    add.add_argument("name")
+    add.add_argument("photos", nargs="+", help="photos or folders of photos")
+    add.add_argument("--url", action="append", help="a page about the person (repeatable, up to 10)")
+    add.add_argument("--gender", choices=["Male", "Female", "Nonbinary", "Unlisted"], help="KnownGender")
+    add.set_defaults(func=cmd_celebrities)
+    actions.add_parser("list", help="the people in the gallery with their ids").set_defaults(func=cmd_celebrities)
+    remove = actions.add_parser("remove", help="remove a person and their faces")
+    remove.add_argument("id")
+    remove.set_defaults(func=cmd_celebrities)
