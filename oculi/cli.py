@@ -279,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     from oculi.streams.cli import add_commands as add_stream_commands
 
     add_stream_commands(sub)  # oculi streams add-source | sources | list
+    from oculi.face_commands import add_celebrity_commands
+
+    add_celebrity_commands(sub)  # oculi celebrities add | list | remove
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     return args.func(args)
