@@ -68,13 +68,16 @@ def run_worker(settings) -> int:
     import threading
 
     from oculi.logs import configure
+    from oculi.ml import memory
     from oculi.streams.worker import start_stream_worker
     from oculi.wiring import Services
 
     configure(settings.log_format)
     services = Services.build(settings)
     stop = threading.Event()
-    services.jobs.supervise(stop)
+    # each tick (lease/3 s) also hands freed heap back: an analysis runs every model on up to 15 MB images, and
+    # glibc kept what they freed (trimming takes milliseconds)
+    services.jobs.supervise(stop, on_tick=memory.trim)
     if os.environ.get("OCULI_PARENT_PID"):  # started by `serve --role all`: leave with it, however it ends
         threading.Thread(target=_exit_with_parent, args=(int(os.environ["OCULI_PARENT_PID"]), stop),
                          daemon=True).start()
@@ -276,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     enrol.add_argument("photos", nargs="+")
     enrol.add_argument("--name", help="the person (UserId); without it each file name is its ExternalImageId")
     enrol.set_defaults(func=cmd_collections)
+    from oculi.face_commands import add_reindex_command
+
+    add_reindex_command(cols_sub)  # oculi collections reindex NAME --from DIR | --from-store
     from oculi.streams.cli import add_commands as add_stream_commands
 
     add_stream_commands(sub)  # oculi streams add-source | sources | list
@@ -284,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     add_celebrity_commands(sub)  # oculi celebrities add | list | remove
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        get_settings()  # a setting the service cannot read or enforce stops it here, with the reason
+    except ValueError as exc:  # pydantic's ValidationError
+        print(f"oculi: invalid settings: {exc}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

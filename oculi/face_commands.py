@@ -69,3 +69,60 @@ def add_celebrity_commands(sub: argparse._SubParsersAction) -> None:
     remove = actions.add_parser("remove", help="remove a person and their faces")
     remove.add_argument("id")
     remove.set_defaults(func=cmd_celebrities)
+
+
+def cmd_reindex(args) -> int:
+    from tqdm import tqdm
+
+    from oculi.services.collections import Scope
+    from oculi.services.errors import ServiceError
+    from oculi.services.imaging import ALL_FORMATS
+    from oculi.services.reindex import FolderSources, StoreSources, reindex
+
+    settings, analyzer, collections = _services()
+
+    def decode(data: bytes):
+        return analyzer.from_bytes(data, formats=ALL_FORMATS, max_bytes=settings.max_upload_bytes).rgb
+
+    if args.from_dir:
+        folder = Path(args.from_dir)
+        if not folder.is_dir():
+            print(f"error: {folder} is not a folder", file=sys.stderr)
+            return 1
+        sources = FolderSources(folder, decode)
+    else:
+        sources = StoreSources(collections, analyzer.store, decode)
+    scope = Scope(args.account or settings.rest_account, args.region or settings.rest_region)
+
+    def bar(faces, total):
+        return tqdm(faces, total=total, desc=f"reindexing {args.collection}", unit="face")
+
+    try:
+        done = reindex(collections, scope, args.collection, sources, args.model, args.drop_missing, bar)
+    except ServiceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for m in done.dropped:
+        print(f"  dropped {m.face_id}: {m.reason}", file=sys.stderr)
+    print(f"{done.collection}: {done.moved} face(s) moved from {done.embedder_before} to {done.embedder} "
+          f"({done.face_model_version}), {len(done.dropped)} dropped")
+    return 0
+
+
+def add_reindex_command(collection_actions: argparse._SubParsersAction) -> None:
+    """`oculi collections reindex NAME --from DIR | --from-store`"""
+    cmd = collection_actions.add_parser(
+        "reindex", help="move a collection to the configured face model by indexing its faces again from their "
+                        "source pictures (FaceIds, users and ExternalImageIds are kept)")
+    cmd.add_argument("collection")
+    where = cmd.add_mutually_exclusive_group(required=True)
+    where.add_argument("--from", dest="from_dir", metavar="DIR",
+                       help="photos named by each face's ImageId or ExternalImageId (file name or stem)")
+    where.add_argument("--from-store", action="store_true",
+                       help="the originals the upload pipeline kept, else the face crops (OCULI_KEEP_FACE_CROPS)")
+    cmd.add_argument("--model", help="the face embedding implementation (default: OCULI_MODELS__FACE_EMBEDDING)")
+    cmd.add_argument("--drop-missing", action="store_true",
+                     help="delete the faces without a usable source instead of stopping")
+    cmd.add_argument("--account", help="the collection's account (default: OCULI_REST_ACCOUNT)")
+    cmd.add_argument("--region", help="the collection's region (default: OCULI_REST_REGION)")
+    cmd.set_defaults(func=cmd_reindex)
