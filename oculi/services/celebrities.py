@@ -201,7 +201,8 @@ class CelebrityService:
         with self.sessions() as s:
             gallery = self._gallery(s)
             for face in faces:
-                for row, sim in self.collections.nearest(s, gallery, face.vector(embedder), 8, MATCH_THRESHOLD):
+                for row, sim in self.collections.nearest(s, gallery, face.vector(embedder), 8, MATCH_THRESHOLD,
+                                                         users_only=True):
                     if row.user_id:
                         if row.user_id not in best or sim > best[row.user_id][1]:
                             best[row.user_id] = (face, sim)

@@ -352,9 +352,11 @@ class CollectionService:
         return FaceVector(col.face_embedder, row.vector)
 
     def nearest(self, session: Session, col: Collection, vector: FaceVector, k: int,
-                threshold: float) -> list[tuple[FaceRow, float]]:
+                threshold: float, users_only: bool = False) -> list[tuple[FaceRow, float]]:
+        """The one search step of faces and users: the vector index, then the rows of its hits. `users_only`:
+        faces associated to a user (SearchUsers)."""
         scale = self.models.model_class(FaceEmbedder, _checked(col, vector).embedder).similarity
-        hits = self.index.search(session, col, vector.values, k, scale.max_distance(threshold))
+        hits = self.index.search(session, col, vector.values, k, scale.max_distance(threshold), users_only)
         rows = {r.face_id: r for r in session.scalars(select(FaceRow).where(
             FaceRow.face_id.in_([fid for fid, _ in hits])))}
         return [(rows[fid], scale.of(d)) for fid, d in hits if fid in rows]

@@ -150,7 +150,7 @@ class UserService:
     def _match_users(self, s: Session, col: Collection, vector: FaceVector, threshold: float, max_users: int,
                      exclude_user: str | None = None) -> list[tuple[UserInfo, float]]:
         best: dict[str, float] = {}
-        for row, sim in self.collections.nearest(s, col, vector, 4096, threshold):
+        for row, sim in self.collections.nearest(s, col, vector, 4096, threshold, users_only=True):
             if row.user_id and row.user_id != exclude_user:
                 best[row.user_id] = max(best.get(row.user_id, 0.0), sim)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:max_users]

@@ -16,8 +16,10 @@ class VectorIndex(Protocol):
         """Called inside the transaction that inserts these faces."""
 
     def search(self, session: Session, collection: Collection, query: np.ndarray, k: int,
-               max_distance: float) -> list[tuple[str, float]]:
-        """Up to k (face_id, Euclidean distance) with distance <= max_distance, nearest first."""
+               max_distance: float, users_only: bool = False) -> list[tuple[str, float]]:
+        """Up to k (face_id, Euclidean distance) with distance <= max_distance, nearest first. `users_only`:
+        only faces associated to a user, as the database says at the time of the search (SearchUsers:
+        faces of nobody never crowd users out of the k)."""
 
     def forget(self, collection_pk: int) -> None:
         """Drop any cached state of a deleted collection."""

@@ -58,7 +58,7 @@ class ExactIndex:
         """Nothing to do: the version bump in the same transaction makes every cache reload."""
 
     def search(self, session: Session, collection: Collection, query: np.ndarray, k: int,
-               max_distance: float) -> list[tuple[str, float]]:
+               max_distance: float, users_only: bool = False) -> list[tuple[str, float]]:
         """Up to k (face_id, distance) pairs with distance <= max_distance, nearest first."""
         snap = self._snapshot(session, collection)
         if not len(snap.face_ids):
@@ -69,6 +69,14 @@ class ExactIndex:
         d2 += snap.sq_norms
         d2 += q @ q
         k = min(k, len(d2))
+        if users_only:  # associations do not move vectors_version: read who has a user now
+            owned = set(session.scalars(select(Face.face_id).where(Face.collection_pk == collection.pk,
+                                                                   Face.user_id.is_not(None))))
+            mask = np.fromiter((fid in owned for fid in snap.face_ids), bool, len(snap.face_ids))
+            d2[~mask] = np.inf
+            k = min(k, int(mask.sum()))
+            if not k:
+                return []
         top = np.argpartition(d2, k - 1)[:k] if k < len(d2) else np.arange(len(d2))  # O(N), not a full sort
         top = top[np.argsort(d2[top], kind="stable")]
         dist = np.sqrt(np.clip(d2[top], 0.0, None))

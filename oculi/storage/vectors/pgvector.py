@@ -32,10 +32,11 @@ class PgVectorIndex:
                         [{"id": fid, "v": _literal(vec)} for fid, vec in items])
 
     def search(self, session: Session, collection: Collection, query: np.ndarray, k: int,
-               max_distance: float) -> list[tuple[str, float]]:
+               max_distance: float, users_only: bool = False) -> list[tuple[str, float]]:
         session.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH_MIN, min(int(k), 1000))}"))
+        owned = " AND user_id IS NOT NULL" if users_only else ""
         rows = session.execute(
-            text("SELECT face_id, vec <-> CAST(:q AS vector) AS d FROM faces WHERE collection_pk = :c "
+            text(f"SELECT face_id, vec <-> CAST(:q AS vector) AS d FROM faces WHERE collection_pk = :c{owned} "
                  "ORDER BY vec <-> CAST(:q AS vector) LIMIT :k"),
             {"q": _literal(query), "c": collection.pk, "k": int(k)}).all()
         limit = math.inf if math.isinf(max_distance) else max_distance
