@@ -4,8 +4,8 @@
 Kinesis and SNS are reached through Kinesis/SNS-compatible endpoints (OCULI_KINESIS_ENDPOINT_URL,
 OCULI_SNS_ENDPOINT_URL; AWS when unset) with the process's usual AWS credentials, and published from the
 processor's thread at once: an event is worth most when it is fresh. A publish that fails is retried a few
-times within a second or two, then logged and counted; the webhooks go through the outbox, whose deliveries
-are retried for as long as the webhook says.
+times within a second or two, then logged and counted; the webhooks go through the outbox (a first attempt at
+once, from here), whose deliveries are retried for as long as the webhook says.
 """
 
 from __future__ import annotations
@@ -113,8 +113,12 @@ class Outputs:
         return self._retry(f"store {bucket}/{key}", lambda: self.store.put(bucket, key, jpeg, "image/jpeg"))
 
     def webhook(self, events: list[dict]) -> None:
+        """Committed to the outbox like every event, then the first attempt of each delivery is made here and
+        now rather than when a queue consumer next polls (up to a second when idle): a failed attempt is
+        retried through the queue as usual, and the claim makes sure a delivery runs once."""
         if not events:
             return
         with self.webhooks.sessions.begin() as s:
             job_ids = self.webhooks.outbox(s, events)
-        self.jobs.enqueue(job_ids)
+        for job_id in job_ids:
+            self.jobs.run(job_id)

@@ -317,40 +317,45 @@ def test_rtsp_camera_restarted_mid_stream(rk, lsrv, moto, receiver, tmp_path):
         cam.stop()
 
 
-def test_worker_killed_processor_taken_over(rk, lsrv, receiver):
+@pytest.fixture(scope="module")
+def extra_worker(lsrv):
+    """A second worker process on the same settings, until the module ends (whichever of the two is killed,
+    one is left for the tests after)."""
+    extra = lsrv.worker()
+    yield extra
+    if extra.poll() is None:
+        extra.terminate()
+        extra.wait(timeout=30)
+
+
+def test_worker_killed_processor_taken_over(rk, lsrv, receiver, extra_worker):
     import os
     import signal
 
-    extra = lsrv.worker()
-    try:
-        rk.create_stream_processor(Name="watch", Input={"KinesisVideoStream": {"Arn": KVS}},
-                                   Output={"KinesisDataStream": {"Arn": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:"
-                                                                        "stream/faces"}}, RoleArn=ROLE,
-                                   Settings={"FaceSearch": {"CollectionId": "family"}})
-        rk.start_stream_processor(Name="watch")
-        wait_status(rk, "watch", {"RUNNING"})
+    rk.create_stream_processor(Name="watch", Input={"KinesisVideoStream": {"Arn": KVS}},
+                               Output={"KinesisDataStream": {"Arn": f"arn:aws:kinesis:us-east-1:{ACCOUNT}:"
+                                                                    "stream/faces"}}, RoleArn=ROLE,
+                               Settings={"FaceSearch": {"CollectionId": "family"}})
+    rk.start_stream_processor(Name="watch")
+    wait_status(rk, "watch", {"RUNNING"})
 
-        def owner():
-            return [p["owner"] for p in httpx.get(f"{lsrv.url}/v1/streams/processors").json()["data"]
-                    if p["name"] == "watch"][0]
+    def owner():
+        return [p["owner"] for p in httpx.get(f"{lsrv.url}/v1/streams/processors").json()["data"]
+                if p["name"] == "watch"][0]
 
-        first = wait_for(owner, 10, "an owner")
-        pid = int(first.rsplit(":", 1)[1])
-        assert pid != lsrv.proc.pid
-        os.kill(pid, signal.SIGKILL)
-        killed = time.time()
-        second = wait_for(lambda: (o := owner()) and o != first and o, 15, "another worker taking it over")
-        assert time.time() - killed < 3 + 7, "taken over within the lease (3 s), a tick and a busy machine's slack"
-        assert int(second.rsplit(":", 1)[1]) != pid
-        assert rk.describe_stream_processor(Name="watch")["Status"] == "RUNNING"
-        wait_for(lambda: [e for e in events(receiver, "stream.face_matched", "watch")
-                          if e["frame_read_at"] > killed], 30, "matches from the new worker")
-        rk.stop_stream_processor(Name="watch")
-        wait_status(rk, "watch", {"STOPPED"})
-    finally:
-        if extra.poll() is None:
-            extra.terminate()
-            extra.wait(timeout=30)
+    first = wait_for(owner, 10, "an owner")
+    pid = int(first.rsplit(":", 1)[1])
+    assert pid != lsrv.proc.pid
+    os.kill(pid, signal.SIGKILL)
+    killed = time.time()
+    second = wait_for(lambda: (o := owner()) and o != first and o, 15, "another worker taking it over")
+    assert time.time() - killed < 3 + 7, "taken over within the lease (3 s), a tick and a busy machine's slack"
+    assert int(second.rsplit(":", 1)[1]) != pid
+    assert rk.describe_stream_processor(Name="watch")["Status"] == "RUNNING"
+    wait_for(lambda: [e for e in events(receiver, "stream.face_matched", "watch")
+                      if e["frame_read_at"] > killed], 30, "matches from the new worker")
+    rk.stop_stream_processor(Name="watch")
+    wait_status(rk, "watch", {"STOPPED"})
 
 
 def test_hls_camera(rk, moto, tmp_path):
