@@ -33,10 +33,13 @@ from oculi.streams.source import LiveFrame, describe_error, redact
 SCOPE = Scope("111111111111", "us-east-1")
 
 
-@pytest.fixture
-def svc(tmp_path) -> StreamService:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def svc(request, tmp_path) -> StreamService:
+    """The lease's conditional updates on both databases (PostgreSQL from the `postgres` fixture)."""
+    url = request.getfixturevalue("postgres").database() if request.param == "postgresql" \
+        else f"sqlite:///{tmp_path}/s.db"
     settings = Settings(data_dir=tmp_path, stream_lease_seconds=0.5)
-    svc = StreamService(session_factory(f"sqlite:///{tmp_path}/s.db"), settings)
+    svc = StreamService(session_factory(url), settings)
     svc.create(SCOPE, ProcessorSpec("porch", "arn:aws:kinesisvideo:us-east-1:111111111111:stream/p/1", "role",
                                     CONNECTED_HOME, {"Labels": ["PERSON"]}, s3_bucket="b", sns_topic="t"))
     return svc
