@@ -110,8 +110,9 @@ class Settings(BaseSettings):
                                                                        "this long: a lost worker costs one chunk")
     video_max_jobs: int = Field(default=20, ge=1, description="video jobs in progress at once per account and "
                                                               "region (Rekognition's default); more: LimitExceeded")
-    video_result_seconds: float = Field(default=7 * 86400.0, gt=0, description="how long a finished video job's "
-                                                                                "results are kept (Rekognition: 7 days)")
+    video_result_seconds: float = Field(default=7 * 86400.0, gt=0,
+                                        description="how long a finished video job's results are kept "
+                                                    "(Rekognition: 7 days)")
     video_max_bytes: int = Field(default=10 * 1024**3, ge=1, description="largest stored video (Rekognition: 10 GB)")
     video_max_seconds: float = Field(default=6 * 3600.0, gt=0, description="longest stored video (6 hours)")
     video_sample_fps: dict[str, float] = Field(default_factory=dict,
