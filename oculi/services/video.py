@@ -119,6 +119,7 @@ class VideoService:
         self.jobs = jobs
         self.settings = settings
         self.collections = collections
+        self._purged_at = 0.0
 
     def start(self, scope: Scope, req: VideoRequest) -> str:
         unknown = set(req.features) - set(FEATURES)
@@ -205,11 +206,17 @@ class VideoService:
         with self.sessions() as s:
             row = s.get(VideoJob, job_id)
             if row is None or (scope and (row.account, row.region) != (scope.account, scope.region)) \
-                    or (api and row.api != api) or (scope is None and row.source != "rest"):
+                    or (api and row.api != api) or (scope is None and row.source != "rest") \
+                    or (row.expires_at is not None and row.expires_at < time.time()):
                 raise VideoJobNotFound(f"Job id {job_id} does not exist or its results have expired")
             return info_of(row, with_results)
 
-    def purge(self) -> int:
-        """Forget the jobs whose results are past their keeping time."""
+    def purge(self, every: float = 60.0) -> int:
+        """Forget the jobs whose results are past their keeping time (at most once a minute per process: a
+        Get* poll should not take the database's write lock each time; `get` checks the time itself)."""
+        now = time.time()
+        if now - self._purged_at < every:
+            return 0
+        self._purged_at = now
         with self.sessions.begin() as s:
-            return s.execute(delete(VideoJob).where(VideoJob.expires_at < time.time())).rowcount
+            return s.execute(delete(VideoJob).where(VideoJob.expires_at < now)).rowcount
