@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 
-from oculi.services.streams import RUNNING, STOPPING, UPDATING, StreamService
+from oculi.services.streams import RUNNING, STOPPED, STOPPING, UPDATING, StreamService
 from oculi.streams.outputs import Outputs
 from oculi.streams.runner import Runner
 
@@ -50,6 +50,9 @@ class StreamWorker:
             info = self.service.claim(pid, self.owner)
             if info is None:
                 continue  # another worker was quicker
+            if info.status == STOPPING:  # its worker died while stopping it: nothing to run, only to finish
+                self.service.release(pid, info.epoch, STOPPED, None)
+                continue
             LOG.info("stream processor claimed", extra={"processor": info.name, "epoch": info.epoch,
                                                          "status": info.status})
             runner = Runner(info, self.service, self.outputs, self.models, self.collections, self.settings)

@@ -232,6 +232,28 @@ def test_connected_home_sessions_best_frames_and_sns(rk, lsrv, moto, receiver):
     assert all(e["label"]["name"] == "PERSON" for e in events(receiver, "stream.label_detected", "porch-roi"))
 
 
+def test_update_while_running_changes_what_counts(rk, receiver):
+    """UpdateStreamProcessor on a running processor: UPDATING, then RUNNING with the new labels (no more PET)."""
+    rk.create_stream_processor(Name="yard", Input={"KinesisVideoStream": {"Arn": KVS}}, RoleArn=ROLE,
+                               Output={"S3Destination": {"Bucket": "porch-frames", "KeyPrefix": "yard/"}},
+                               NotificationChannel={"SNSTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:none"},
+                               Settings={"ConnectedHome": {"Labels": ["ALL"], "MinConfidence": 50.0}})
+    rk.start_stream_processor(Name="yard", StopSelector={"MaxDurationInSeconds": 60})
+    wait_for(lambda: [e for e in events(receiver, "stream.label_detected", "yard") if e["label"]["name"] == "PET"],
+             30, "a PET")
+    rk.update_stream_processor(Name="yard", SettingsForUpdate={"ConnectedHomeForUpdate": {"Labels": ["PERSON"]}})
+    wait_status(rk, "yard", {"RUNNING"})
+    updated = time.time()
+    wait_for(lambda: [e for e in events(receiver, "stream.label_detected", "yard")
+                      if e["label"]["name"] == "PERSON" and e["frame_read_at"] > updated + 1], 30, "a PERSON after")
+    time.sleep(4)  # the cat's scene comes round again within the 8 s loop
+    late_pets = [e for e in events(receiver, "stream.label_detected", "yard")
+                 if e["label"]["name"] == "PET" and e["frame_read_at"] > updated + 1]
+    assert late_pets == []
+    rk.stop_stream_processor(Name="yard")
+    wait_status(rk, "yard", {"STOPPED"})
+
+
 def test_mjpeg_camera(rk, moto):
     cam = Mjpeg()
     httpx.put(f"{rk.meta.endpoint_url}/v1/streams/sources", json={"stream_arn": kvs("mjpeg"), "url": cam.url + "/cam"}

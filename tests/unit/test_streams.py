@@ -111,3 +111,17 @@ def test_stream_events_in_json_and_xml():
     assert root.get("type") == "stream.face_matched"
     assert root.find("{urn:oculi:events:1}stream").get("name") == "door"
     assert root.find("{urn:oculi:events:1}match").get("similarity") == "97.5"
+
+
+def test_a_processor_left_stopping_by_a_dead_worker_is_stopped_not_run(svc):
+    from oculi.streams.worker import StreamWorker
+
+    svc.start(SCOPE, "porch", None, None)
+    pid = svc.describe(SCOPE, "porch").id
+    svc.claim(pid, "host:1")
+    svc.stop(SCOPE, "porch")
+    assert svc.describe(SCOPE, "porch").status == STOPPING
+    time.sleep(0.6)  # host:1 died before letting go
+    worker = StreamWorker(svc, None, None, None, svc.settings)
+    worker.tick()
+    assert worker.runners == {} and svc.describe(SCOPE, "porch").status == STOPPED
