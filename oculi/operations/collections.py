@@ -8,7 +8,7 @@ from oculi.aws import api
 from oculi.aws.errors import RequestContext
 from oculi.operations.shapes import box_out, face_detail_out
 from oculi.services.collections import CollectionService, FaceModel, ResourceNotFound, Scope, StoredFace
-from oculi.services.users import UserService
+from oculi.services.users import AssociationFailure, UserHit, UserService
 
 # Rekognition's collection ARNs come without the "arn:" prefix (CreateCollection's CollectionArn); take both
 COLLECTION_ARN = re.compile(r"(?:arn:)?aws[a-z-]*:rekognition:([a-z0-9-]+):(\d{12}):collection/(.+)")
@@ -85,10 +85,10 @@ class CollectionOperations(api.RekognitionApi):
             request.get("MaxFaces"), request.get("QualityFilter", "AUTO"), attributes=bool(wanted - {"DEFAULT"}))
         model = result.model
         return {
-            "FaceRecords": [{"Face": face_out(f, model), "FaceDetail": face_detail_out(d, wanted)}
-                            for f, d in result.indexed],
-            "UnindexedFaces": [{"Reasons": reasons, "FaceDetail": face_detail_out(d, wanted)}
-                               for reasons, d in result.unindexed],
+            "FaceRecords": [{"Face": face_out(r.face, model), "FaceDetail": face_detail_out(r.detail, wanted)}
+                            for r in result.indexed],
+            "UnindexedFaces": [{"Reasons": list(u.reasons), "FaceDetail": face_detail_out(u.detail, wanted)}
+                               for u in result.unindexed],
             "FaceModelVersion": model.version,
         }
 
@@ -100,30 +100,31 @@ class CollectionOperations(api.RekognitionApi):
         return _paged({"Faces": [face_out(f, model) for f in page], "FaceModelVersion": model.version}, token)
 
     def delete_faces(self, context: RequestContext, request: dict) -> dict:
-        deleted, failed = self.collections.delete_faces(scope(context), request["CollectionId"], request["FaceIds"])
+        done = self.collections.delete_faces(scope(context), request["CollectionId"], request["FaceIds"])
         unsuccessful = []
-        for fid, user, reasons in failed:
-            item = {"FaceId": fid, "Reasons": reasons}
-            if user:
-                item["UserId"] = user
+        for f in done.failed:
+            item = {"FaceId": f.face_id, "Reasons": list(f.reasons)}
+            if f.user_id:
+                item["UserId"] = f.user_id
             unsuccessful.append(item)
-        return {"DeletedFaces": deleted, "UnsuccessfulFaceDeletions": unsuccessful}
+        return {"DeletedFaces": done.deleted, "UnsuccessfulFaceDeletions": unsuccessful}
 
     def search_faces(self, context: RequestContext, request: dict) -> dict:
         hits = self.collections.search_faces(scope(context), request["CollectionId"], request["FaceId"],
                                              request.get("MaxFaces", 4096), request.get("FaceMatchThreshold", 80.0))
         model = self.collections.face_model(scope(context), request["CollectionId"])
         return {"SearchedFaceId": request["FaceId"], "FaceModelVersion": model.version,
-                "FaceMatches": [{"Similarity": sim, "Face": face_out(f, model)} for f, sim in hits]}
+                "FaceMatches": [{"Similarity": h.similarity, "Face": face_out(h.face, model)} for h in hits]}
 
     def search_faces_by_image(self, context: RequestContext, request: dict) -> dict:
         img = self.image(request["Image"])
-        face, hits = self.collections.search_faces_by_image(
+        found = self.collections.search_faces_by_image(
             scope(context), request["CollectionId"], img.rgb, request.get("MaxFaces", 4096),
             request.get("FaceMatchThreshold", 80.0), request.get("QualityFilter", "NONE"))
         model = self.collections.face_model(scope(context), request["CollectionId"])
-        return {"SearchedFaceBoundingBox": box_out(face.box), "SearchedFaceConfidence": face.confidence,
-                "FaceMatches": [{"Similarity": sim, "Face": face_out(f, model)} for f, sim in hits],
+        return {"SearchedFaceBoundingBox": box_out(found.searched.box),
+                "SearchedFaceConfidence": found.searched.confidence,
+                "FaceMatches": [{"Similarity": h.similarity, "Face": face_out(h.face, model)} for h in found.matches],
                 "FaceModelVersion": model.version}
 
     # -- users -------------------------------------------------------------------------------
@@ -145,19 +146,19 @@ class CollectionOperations(api.RekognitionApi):
         r = self.users.associate(scope(context), request["CollectionId"], request["UserId"], request["FaceIds"],
                                  request.get("UserMatchThreshold", 75.0))
         return {"AssociatedFaces": [{"FaceId": f} for f in r.done], "UserStatus": r.status,
-                "UnsuccessfulFaceAssociations": [_failure(*f) for f in r.failed]}
+                "UnsuccessfulFaceAssociations": [_failure(f) for f in r.failed]}
 
     def disassociate_faces(self, context: RequestContext, request: dict) -> dict:
         r = self.users.disassociate(scope(context), request["CollectionId"], request["UserId"], request["FaceIds"])
         return {"DisassociatedFaces": [{"FaceId": f} for f in r.done], "UserStatus": r.status,
-                "UnsuccessfulFaceDisassociations": [_failure(*f, with_confidence=False) for f in r.failed]}
+                "UnsuccessfulFaceDisassociations": [_failure(f, with_confidence=False) for f in r.failed]}
 
     def search_users(self, context: RequestContext, request: dict) -> dict:
         hits = self.users.search(scope(context), request["CollectionId"], request.get("UserId"),
                                  request.get("FaceId"), request.get("UserMatchThreshold", 80.0),
                                  request.get("MaxUsers", 10))
         model = self.collections.face_model(scope(context), request["CollectionId"])
-        out = {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": model.version}
+        out = {"UserMatches": [_user_match(h) for h in hits], "FaceModelVersion": model.version}
         if request.get("FaceId"):
             out["SearchedFace"] = {"FaceId": request["FaceId"]}
         else:
@@ -166,25 +167,24 @@ class CollectionOperations(api.RekognitionApi):
 
     def search_users_by_image(self, context: RequestContext, request: dict) -> dict:
         img = self.image(request["Image"])
-        face, hits, others = self.users.search_by_image(
+        found = self.users.search_by_image(
             scope(context), request["CollectionId"], img.rgb, request.get("UserMatchThreshold", 80.0),
             request.get("MaxUsers", 10), request.get("QualityFilter", "NONE"))
         model = self.collections.face_model(scope(context), request["CollectionId"])
-        return {"UserMatches": [_user_match(u, sim) for u, sim in hits], "FaceModelVersion": model.version,
-                "SearchedFace": {"FaceDetail": face_detail_out(face, {"DEFAULT"})},
+        return {"UserMatches": [_user_match(h) for h in found.matches], "FaceModelVersion": model.version,
+                "SearchedFace": {"FaceDetail": face_detail_out(found.searched, {"DEFAULT"})},
                 "UnsearchedFaces": [{"FaceDetails": face_detail_out(f, {"DEFAULT"}), "Reasons": ["FACE_NOT_LARGEST"]}
-                                    for f in others]}
+                                    for f in found.unsearched]}
 
 
-def _failure(face_id: str, user_id: str | None, confidence: float | None, reasons: list[str],
-             with_confidence: bool = True) -> dict:
-    item = {"FaceId": face_id, "Reasons": reasons}
-    if user_id:
-        item["UserId"] = user_id
-    if with_confidence and confidence is not None:
-        item["Confidence"] = confidence
+def _failure(f: AssociationFailure, with_confidence: bool = True) -> dict:
+    item = {"FaceId": f.face_id, "Reasons": list(f.reasons)}
+    if f.user_id:
+        item["UserId"] = f.user_id
+    if with_confidence and f.confidence is not None:
+        item["Confidence"] = f.confidence
     return item
 
 
-def _user_match(user, similarity: float) -> dict:
-    return {"Similarity": similarity, "User": {"UserId": user.user_id, "UserStatus": user.status}}
+def _user_match(hit: UserHit) -> dict:
+    return {"Similarity": hit.similarity, "User": {"UserId": hit.user.user_id, "UserStatus": hit.user.status}}

@@ -48,16 +48,16 @@ def face_detail_out(face: Face, wanted: set[str]) -> dict:
         return all_ or name in wanted
 
     if want("AGE_RANGE"):
-        out["AgeRange"] = {"Low": a["age_range"][0], "High": a["age_range"][1]}
+        out["AgeRange"] = {"Low": a.age_range.low, "High": a.age_range.high}
     if want("GENDER"):
-        out["Gender"] = {"Value": a["gender"][0], "Confidence": a["gender"][1]}
+        out["Gender"] = {"Value": a.gender.value, "Confidence": a.gender.confidence}
     if want("EMOTIONS"):
-        out["Emotions"] = [{"Type": t, "Confidence": c} for t, c in a["emotions"]]
-    if want("EYE_DIRECTION") and "eye_direction" in a:
-        yaw, pitch, confidence = a["eye_direction"]
-        out["EyeDirection"] = {"Yaw": yaw, "Pitch": pitch, "Confidence": confidence}
-    for key, name, field in (("smile", "SMILE", "Smile"), ("eyes_open", "EYES_OPEN", "EyesOpen"),
-                             ("mouth_open", "MOUTH_OPEN", "MouthOpen")):
+        out["Emotions"] = [{"Type": e.type, "Confidence": e.confidence} for e in a.emotions]
+    if want("EYE_DIRECTION") and a.eye_direction is not None:
+        d = a.eye_direction
+        out["EyeDirection"] = {"Yaw": d.yaw, "Pitch": d.pitch, "Confidence": d.confidence}
+    for flag, name, key in ((a.smile, "SMILE", "Smile"), (a.eyes_open, "EYES_OPEN", "EyesOpen"),
+                            (a.mouth_open, "MOUTH_OPEN", "MouthOpen")):
         if want(name):
-            out[field] = {"Value": a[key][0], "Confidence": a[key][1]}
+            out[key] = {"Value": flag.value, "Confidence": flag.confidence}
     return out

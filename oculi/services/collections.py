@@ -95,15 +95,53 @@ class StoredFace:
     user_id: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
+class IndexedFace:
+    face: StoredFace
+    detail: Face  # what detection found (FaceDetail)
+
+
+@dataclass(frozen=True)
+class UnindexedFace:
+    reasons: tuple[str, ...]  # LOW_CONFIDENCE, EXCEEDS_MAX_FACES, ...
+    detail: Face
+
+
+@dataclass(frozen=True)
 class IndexResult:
-    indexed: list[tuple[StoredFace, Face]]
-    unindexed: list[tuple[list[str], Face]]
+    indexed: list[IndexedFace]
+    unindexed: list[UnindexedFace]
     model: FaceModel | None = None
 
 
+@dataclass(frozen=True)
+class DeletionFailure:
+    face_id: str
+    user_id: str | None  # the user the face belongs to (ASSOCIATED_TO_AN_EXISTING_USER)
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deletion:
+    deleted: list[str]
+    failed: list[DeletionFailure]
+
+
+@dataclass(frozen=True)
+class FaceHit:
+    face: StoredFace
+    similarity: float  # 0-100
+
+
+@dataclass(frozen=True)
+class ImageSearch:
+    """SearchFacesByImage: the face searched (the image's largest) and its matches, best first."""
+
+    searched: Face
+    matches: list[FaceHit]
+
+
 Page = tuple[list[StoredFace], str | None]  # one page and the next page's token
-DeleteFailure = tuple[str, str | None, list[str]]  # face id, the user it belongs to, reasons
 
 
 def encode_token(key: str) -> str:
@@ -241,12 +279,12 @@ class CollectionService:
         for face in faces:
             reasons = quality_reasons(face, quality)
             if reasons:
-                result.unindexed.append((reasons, face))
+                result.unindexed.append(UnindexedFace(tuple(reasons), face))
             else:
                 keep.append(face)
         keep.sort(key=lambda f: -f.box.area)
         if max_faces is not None and len(keep) > max_faces:
-            result.unindexed += [(["EXCEEDS_MAX_FACES"], f) for f in keep[max_faces:]]
+            result.unindexed.extend(UnindexedFace(("EXCEEDS_MAX_FACES",), f) for f in keep[max_faces:])
             keep = keep[:max_faces]
         if not keep:
             return result
@@ -261,13 +299,13 @@ class CollectionService:
                               width=face.box.width, height=face.box.height, confidence=face.confidence,
                               embedding=FaceRow.encode(vector.values), created_at=now)
                 s.add(row)
-                result.indexed.append((stored(row), face))
-            self.index.add(s, [(rec.face_id, v.values) for (rec, _), v in zip(result.indexed, vectors, strict=True)])
+                result.indexed.append(IndexedFace(stored(row), face))
+            self.index.add(s, [(rec.face.face_id, v.values) for rec, v in zip(result.indexed, vectors, strict=True)])
             s.execute(update(Collection).where(Collection.pk == col.pk)
                       .values(vectors_version=Collection.vectors_version + 1))
         if self.crops:
-            for rec, face in result.indexed:
-                self.crops.save(col.pk, rec.face_id, rgb, face.box)
+            for rec in result.indexed:
+                self.crops.save(col.pk, rec.face.face_id, rgb, rec.detail.box)
         return result
 
     def list_faces(self, scope: Scope, name: str, max_results: int | None = None, token: str | None = None,
@@ -287,7 +325,7 @@ class CollectionService:
         page = [stored(r) for r in rows[:limit]]
         return page, (encode_token(page[-1].face_id) if len(rows) > limit else None)
 
-    def delete_faces(self, scope: Scope, name: str, face_ids: list[str]) -> tuple[list[str], list[DeleteFailure]]:
+    def delete_faces(self, scope: Scope, name: str, face_ids: list[str]) -> Deletion:
         deleted, failed = [], []
         with self.sessions.begin() as s:
             col = self.get(s, scope, name)
@@ -296,9 +334,9 @@ class CollectionService:
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
                 if row is None:
-                    failed.append((fid, None, ["FACE_NOT_FOUND"]))
+                    failed.append(DeletionFailure(fid, None, ("FACE_NOT_FOUND",)))
                 elif row.user_id:
-                    failed.append((fid, row.user_id, ["ASSOCIATED_TO_AN_EXISTING_USER"]))
+                    failed.append(DeletionFailure(fid, row.user_id, ("ASSOCIATED_TO_AN_EXISTING_USER",)))
                 else:
                     deleted.append(fid)
             if deleted:
@@ -307,7 +345,7 @@ class CollectionService:
                           .values(vectors_version=Collection.vectors_version + 1))
         if self.crops:
             self.crops.remove(col.pk, deleted)
-        return deleted, failed
+        return Deletion(deleted, failed)
 
     def delete_image_faces(self, scope: Scope, image_id: str) -> int:
         """Remove, from every collection of the scope, the faces indexed from one image (associated or not):
@@ -366,23 +404,22 @@ class CollectionService:
         return scale.of(float(np.linalg.norm(a.values - _checked(col, b).values)))
 
     def search_faces(self, scope: Scope, name: str, face_id: str, max_faces: int = 4096,
-                     threshold: float = 80.0) -> list[tuple[StoredFace, float]]:
+                     threshold: float = 80.0) -> list[FaceHit]:
         with self.sessions() as s:
             col = self.get(s, scope, name)
             vector = self.stored_vector(col, self.face_row(s, col, face_id))
             hits = self.nearest(s, col, vector, max_faces + 1, threshold)
-        return [(stored(r), sim) for r, sim in hits if r.face_id != face_id][:max_faces]
+        return [FaceHit(stored(r), sim) for r, sim in hits if r.face_id != face_id][:max_faces]
 
     def search_faces_by_image(self, scope: Scope, name: str, rgb: np.ndarray, max_faces: int = 4096,
-                              threshold: float = 80.0, quality: str = "NONE"
-                              ) -> tuple[Face, list[tuple[StoredFace, float]]]:
+                              threshold: float = 80.0, quality: str = "NONE") -> ImageSearch:
         with self.sessions() as s:
             embedder = self.get(s, scope, name).face_embedder
         face = self.largest_face(rgb, quality, embedder=embedder)
         with self.sessions() as s:
             col = self.get(s, scope, name)
             hits = self.nearest(s, col, face.vector(embedder), max_faces, threshold)
-        return face, [(stored(r), sim) for r, sim in hits]
+        return ImageSearch(face, [FaceHit(stored(r), sim) for r, sim in hits])
 
     def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None,
                      embedder: str | None = None) -> Face:

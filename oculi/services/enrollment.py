@@ -36,8 +36,8 @@ def index_largest(svc: CollectionService, scope: Scope, collection: str, rgb: np
     indexed = svc.index_faces(scope, collection, rgb, external_image_id=external_image_id, max_faces=1,
                               image_id=image_id)
     if indexed.indexed:
-        return indexed.indexed[0][0], ""
-    return None, ", ".join(r for reasons, _ in indexed.unindexed for r in reasons) or "no face found"
+        return indexed.indexed[0].face, ""
+    return None, ", ".join(r for u in indexed.unindexed for r in u.reasons) or "no face found"
 
 
 def enroll(svc: CollectionService, scope: Scope, collection: str, photos: Iterable[Photo],
@@ -60,5 +60,5 @@ def enroll(svc: CollectionService, scope: Scope, collection: str, photos: Iterab
             users.create(scope, collection, name)
         done = users.associate(scope, collection, name, result.face_ids, threshold=0.0)
         result.associated = done.done
-        result.skipped += [(fid, ", ".join(reasons)) for fid, _, _, reasons in done.failed]
+        result.skipped += [(f.face_id, ", ".join(f.reasons)) for f in done.failed]
     return result

@@ -27,7 +27,7 @@ How each field is made (nothing is invented; attributes without a model are not 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -91,6 +91,74 @@ QUALITY_BARS = {
 }
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A yes/no attribute (Smile, EyesOpen, MouthOpen) and the confidence of that answer, 0-100."""
+
+    value: bool
+    confidence: float
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    low: int
+    high: int  # > low, always
+
+
+@dataclass(frozen=True)
+class Gender:
+    value: str  # Male | Female
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Emotion:
+    type: str  # Rekognition's: HAPPY, CALM, ...
+    confidence: float
+
+
+@dataclass(frozen=True)
+class EyeDirection:
+    yaw: float  # degrees, > 0 towards the image's right
+    pitch: float  # degrees, > 0 up
+    confidence: float
+
+
+@dataclass(frozen=True)
+class FaceAttributes:
+    """What the attribute models say about a face (DetectFaces' Attributes=ALL)."""
+
+    age_range: AgeRange
+    gender: Gender
+    emotions: tuple[Emotion, ...]  # most likely first
+    smile: Flag
+    eyes_open: Flag
+    mouth_open: Flag
+    eye_direction: EyeDirection | None = None
+
+    def as_dict(self) -> dict:
+        """The stored result's JSON form (result_json.py): each attribute as a list, emotions as [type, conf]."""
+        out = {"age_range": [self.age_range.low, self.age_range.high],
+               "gender": [self.gender.value, self.gender.confidence],
+               "emotions": [[e.type, e.confidence] for e in self.emotions],
+               "smile": [self.smile.value, self.smile.confidence],
+               "eyes_open": [self.eyes_open.value, self.eyes_open.confidence],
+               "mouth_open": [self.mouth_open.value, self.mouth_open.confidence]}
+        if self.eye_direction is not None:
+            d = self.eye_direction
+            out["eye_direction"] = [d.yaw, d.pitch, d.confidence]
+        return out
+
+    # Transitional: the former dict-of-tuples view (face.attributes["smile"] -> (value, confidence)), for callers
+    # not yet moved to the fields. New code reads the fields.
+    def __getitem__(self, key: str):
+        value = self.as_dict()[key]
+        return [tuple(v) for v in value] if key == "emotions" else tuple(value)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.as_dict()
+
+
 @dataclass
 class Face:
     box: Box
@@ -100,7 +168,7 @@ class Face:
     brightness: float
     sharpness: float
     pixel_box: tuple[float, float, float, float]
-    attributes: dict = field(default_factory=dict)  # age_range, gender, emotions, smile, eyes_open, mouth_open
+    attributes: FaceAttributes | None = None  # only when asked for (they cost more models)
 
     def __post_init__(self):
         # embedder implementation -> vector; not a field, so never part of a result or answer
@@ -218,23 +286,26 @@ def embed_face(models: Models, rgb: np.ndarray, face: Face, embedder: str | None
     return embed_faces(models, rgb, [face], embedder)[0]
 
 
-def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> dict:
+def _attributes(models: Models, rgb: np.ndarray, box, shape, pts: np.ndarray) -> FaceAttributes:
     ag = models.get(AgeGenderEstimator).predict(rgb, shape)
     emotions = models.get(EmotionClassifier).predict(rgb, box)
     eyes = (_ratio(pts, 159, 145, 33, 133) + _ratio(pts, 386, 374, 362, 263)) / 2
     mouth = _ratio(pts, 13, 14, 61, 291)
     happy = emotions["happy"]
-    eyes_open = _flag(eyes, 0.18, 0.03)
-    return {
-        "eye_direction": (*_gaze(models, rgb, pts), eyes_open[1] if eyes_open[0] else 100 - eyes_open[1]),
-        "age_range": (ag.age_low, ag.age_high),  # Low < High always (age_gender.age_range)
-        "gender": ("Male" if ag.male_probability >= 0.5 else "Female",
-                   100 * max(ag.male_probability, 1 - ag.male_probability)),
-        "emotions": sorted(((EMOTIONS[k], v * 100) for k, v in emotions.items()), key=lambda e: -e[1]),
-        "smile": (happy >= 0.5, 100 * max(happy, 1 - happy)),
-        "eyes_open": eyes_open,
-        "mouth_open": _flag(mouth, 0.08, 0.02),
-    }
+    eyes_open = Flag(*_flag(eyes, 0.18, 0.03))
+    yaw, pitch = _gaze(models, rgb, pts)
+    return FaceAttributes(
+        age_range=AgeRange(ag.age_low, ag.age_high),  # Low < High always (age_gender.age_range)
+        gender=Gender("Male" if ag.male_probability >= 0.5 else "Female",
+                      100 * max(ag.male_probability, 1 - ag.male_probability)),
+        emotions=tuple(sorted((Emotion(EMOTIONS[k], v * 100) for k, v in emotions.items()),
+                              key=lambda e: -e.confidence)),
+        smile=Flag(happy >= 0.5, 100 * max(happy, 1 - happy)),
+        eyes_open=eyes_open,
+        mouth_open=Flag(*_flag(mouth, 0.08, 0.02)),
+        eye_direction=EyeDirection(yaw, pitch,
+                                   eyes_open.confidence if eyes_open.value else 100 - eyes_open.confidence),
+    )
 
 
 EYE_RADIUS_PER_WIDTH = 12.0 / 30.0  # eyeball radius / corner-to-corner eye opening (adult averages, mm)

@@ -81,5 +81,4 @@ def remove_face(svc: CollectionService, users, scope: Scope, collection: str, fa
     faces, _ = svc.list_faces(scope, collection, face_ids=[face_id])
     if faces and faces[0].user_id:
         users.disassociate(scope, collection, faces[0].user_id, [face_id])
-    deleted, _ = svc.delete_faces(scope, collection, [face_id])
-    return bool(deleted)
+    return bool(svc.delete_faces(scope, collection, [face_id]).deleted)

@@ -31,10 +31,7 @@ def label(lb: Label) -> dict:
 
 
 def face(f: Face) -> dict:
-    attrs = {k: list(f.attributes[k]) if isinstance(f.attributes[k], tuple) else f.attributes[k]
-             for k in FACE_ATTRIBUTES if k in f.attributes}
-    if "emotions" in attrs:
-        attrs["emotions"] = [[name, conf] for name, conf in attrs["emotions"]]
+    attrs = {k: v for k, v in (f.attributes.as_dict() if f.attributes else {}).items() if k in FACE_ATTRIBUTES}
     return {"box": box(f.box), "confidence": f.confidence,
             "landmarks": {name: point(p) for name, p in f.landmarks.items()},
             "pose": {"roll": f.pose[0], "yaw": f.pose[1], "pitch": f.pose[2]},

@@ -36,11 +36,34 @@ class UserInfo:
     status: str
 
 
+@dataclass(frozen=True)
+class AssociationFailure:
+    face_id: str
+    user_id: str | None  # the user that holds the face
+    confidence: float | None  # its similarity to the user's faces (LOW_MATCH_CONFIDENCE)
+    reasons: tuple[str, ...]
+
+
 @dataclass
 class Association:
     done: list[str]
-    failed: list[tuple[str, str | None, float | None, list[str]]]  # face id, its user, similarity, reasons
+    failed: list[AssociationFailure]
     status: str
+
+
+@dataclass(frozen=True)
+class UserHit:
+    user: UserInfo
+    similarity: float  # the best similarity of any of the user's faces, 0-100
+
+
+@dataclass(frozen=True)
+class UserImageSearch:
+    """SearchUsersByImage: the face searched (the largest), the users it matches, the faces left out."""
+
+    searched: Face
+    matches: list[UserHit]
+    unsearched: list[Face]
 
 
 class UserService:
@@ -113,19 +136,21 @@ class UserService:
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
                 if row is None:
-                    result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
+                    result.failed.append(AssociationFailure(fid, None, None, ("FACE_NOT_FOUND",)))
                     continue
                 if row.user_id and row.user_id != user_id:
-                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    result.failed.append(AssociationFailure(fid, row.user_id, None,
+                                                            ("ASSOCIATED_TO_A_DIFFERENT_USER",)))
                     continue
                 vec = self.collections.stored_vector(col, row)
                 if own and row.user_id != user_id:
                     sim = max(self.collections.similarity(col, vec, o) for o in own)
                     if sim < threshold:
-                        result.failed.append((fid, None, sim, ["LOW_MATCH_CONFIDENCE"]))
+                        result.failed.append(AssociationFailure(fid, None, sim, ("LOW_MATCH_CONFIDENCE",)))
                         continue
                 if not _set_user(s, row, user_id, expected=row.user_id):  # another request took it meanwhile
-                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    result.failed.append(AssociationFailure(fid, row.user_id, None,
+                                                            ("ASSOCIATED_TO_A_DIFFERENT_USER",)))
                     continue
                 own.append(vec)
                 result.done.append(fid)
@@ -139,26 +164,27 @@ class UserService:
             for fid in dict.fromkeys(face_ids):
                 row = rows.get(fid)
                 if row is None:
-                    result.failed.append((fid, None, None, ["FACE_NOT_FOUND"]))
+                    result.failed.append(AssociationFailure(fid, None, None, ("FACE_NOT_FOUND",)))
                 elif row.user_id != user_id or not _set_user(s, row, None, expected=user_id):
-                    result.failed.append((fid, row.user_id, None, ["ASSOCIATED_TO_A_DIFFERENT_USER"]))
+                    result.failed.append(AssociationFailure(fid, row.user_id, None,
+                                                            ("ASSOCIATED_TO_A_DIFFERENT_USER",)))
                 else:
                     result.done.append(fid)
             result.status = self._status(s, col, user_id)
         return result
 
     def _match_users(self, s: Session, col: Collection, vector: FaceVector, threshold: float, max_users: int,
-                     exclude_user: str | None = None) -> list[tuple[UserInfo, float]]:
+                     exclude_user: str | None = None) -> list[UserHit]:
         best: dict[str, float] = {}
         for row, sim in self.collections.nearest(s, col, vector, 4096, threshold, users_only=True):
             if row.user_id and row.user_id != exclude_user:
                 best[row.user_id] = max(best.get(row.user_id, 0.0), sim)
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:max_users]
         statuses = self._statuses(s, col, [u for u, _ in ranked])
-        return [(UserInfo(u, statuses[u]), sim) for u, sim in ranked]
+        return [UserHit(UserInfo(u, statuses[u]), sim) for u, sim in ranked]
 
     def search(self, scope: Scope, name: str, user_id: str | None = None, face_id: str | None = None,
-               threshold: float = 80.0, max_users: int = 10) -> list[tuple[UserInfo, float]]:
+               threshold: float = 80.0, max_users: int = 10) -> list[UserHit]:
         if bool(user_id) == bool(face_id):
             raise InvalidParameter("Request has invalid parameters: give exactly one of UserId and FaceId")
         with self.sessions() as s:
@@ -175,8 +201,7 @@ class UserService:
             return self._match_users(s, col, mean, threshold, max_users, exclude_user=user_id)
 
     def search_by_image(self, scope: Scope, name: str, rgb: np.ndarray, threshold: float = 80.0,
-                        max_users: int = 10, quality: str = "NONE"
-                        ) -> tuple[Face, list[tuple[UserInfo, float]], list[Face]]:
+                        max_users: int = 10, quality: str = "NONE") -> UserImageSearch:
         with self.sessions() as s:
             embedder = self.collections.get(s, scope, name).face_embedder
         faces = detect_faces(self.collections.models, rgb, tile_min_side=self.collections.tile_min_side)
@@ -184,7 +209,8 @@ class UserService:
         others = [f for f in faces if f is not face]
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
-            return face, self._match_users(s, col, face.vector(embedder), threshold, max_users), others
+            return UserImageSearch(face, self._match_users(s, col, face.vector(embedder), threshold, max_users),
+                                   others)
 
 
 def _set_user(s: Session, row: FaceRow, user_id: str | None, expected: str | None) -> bool:

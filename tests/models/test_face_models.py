@@ -94,7 +94,7 @@ def test_age_range_is_a_range_never_one_year(models):
     assert low <= 30 and high >= 50  # an unsure network gives a wider range than the floor
     for path in GROUPS:
         for face in detect_faces(models, load_rgb(path), attributes=True):
-            low, high = face.attributes["age_range"]
+            low, high = face.attributes.age_range.low, face.attributes.age_range.high
             assert 0 <= low < high, (path.name, low, high)
 
 
@@ -107,13 +107,14 @@ def test_eye_direction_follows_the_eyes(models):
         if path.name == "smiling-lady.jpg":
             continue
         face = max(detect_faces(models, load_rgb(path), attributes=True), key=lambda f: f.box.area)
-        yaw, pitch, confidence = face.attributes["eye_direction"]
+        d = face.attributes.eye_direction
+        yaw, pitch, confidence = d.yaw, d.pitch, d.confidence
         assert abs(yaw) <= 12 and abs(pitch) <= 15 and 0 <= confidence <= 100, (path.name, yaw, pitch)
     lady = load_rgb(AWS / "smiling-lady.jpg")
     right = max(detect_faces(models, lady, attributes=True), key=lambda f: f.box.area)
     mirrored = max(detect_faces(models, np.ascontiguousarray(lady[:, ::-1]), attributes=True),
                    key=lambda f: f.box.area)
-    assert right.attributes["eye_direction"][0] < -15 < 15 < mirrored.attributes["eye_direction"][0]
+    assert right.attributes.eye_direction.yaw < -15 < 15 < mirrored.attributes.eye_direction.yaw
 
 
 # Labelled by eye on the portraits (None: not clear enough to call); 16/16 have their eyes open
@@ -132,10 +133,10 @@ def test_smile_mouth_open_and_eyes_open_on_labelled_portraits(models):
     wrong = []
     for path in PORTRAITS:
         a = max(detect_faces(models, load_rgb(path), attributes=True), key=lambda f: f.box.area).attributes
-        for name, labels, key in (("smile", SMILE, "smile"), ("mouth", MOUTH_OPEN, "mouth_open")):
-            if path.name in labels and a[key][0] != labels[path.name]:
+        for name, labels, flag in (("smile", SMILE, a.smile), ("mouth", MOUTH_OPEN, a.mouth_open)):
+            if path.name in labels and flag.value != labels[path.name]:
                 wrong.append((path.name, name))
-        if not a["eyes_open"][0]:
+        if not a.eyes_open.value:
             wrong.append((path.name, "eyes"))
     assert wrong == []
 

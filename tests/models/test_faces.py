@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -87,14 +88,17 @@ def test_compare_faces_finds_obama_in_a_group(models):
 def test_attributes_on_known_people(models):
     obama = detect_faces(models, load_rgb(data("faces/face_recognition/examples/obama.jpg")), attributes=True)[0]
     a = obama.attributes
-    assert a["gender"][0] == "Male" and a["gender"][1] > 90
-    low, high = a["age_range"]
-    assert 25 <= low <= high <= 75
+    assert a.gender.value == "Male" and a.gender.confidence > 90
+    assert 25 <= a.age_range.low < a.age_range.high <= 75
     lady = detect_faces(models, load_rgb(data("faces/aws-rekognition-lambda/smiling-lady.jpg")), attributes=True)
     la = max(lady, key=lambda f: f.box.area).attributes
-    assert la["gender"][0] == "Female"
-    assert la["smile"][0] is True and la["emotions"][0][0] == "HAPPY"
-    assert la["eyes_open"][0] is True
+    assert la.gender.value == "Female"
+    assert la.smile.value and la.emotions[0].type == "HAPPY"
+    assert la.eyes_open.value
+    assert la["smile"] == (la.smile.value, la.smile.confidence)  # the transitional dict view agrees
+    assert la.as_dict()["emotions"][0] == ["HAPPY", la.emotions[0].confidence]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        la.smile = None
 
 
 def test_landmarks_sit_inside_the_face_in_order(models):

@@ -196,7 +196,8 @@ async def search(svc: ServicesDep, collection: str,
                  threshold: Annotated[float, Form(ge=0, le=100)] = 80.0,
                  limit: Annotated[int, Form(ge=1, le=4096)] = 20) -> SearchPublic:
     rgb = await _rgb(svc, image)
-    face, hits = await run_in_threadpool(svc.collections.search_faces_by_image, svc.images.scope, collection, rgb,
-                                         limit, threshold)
-    return SearchPublic(searched_face=Box(**vars(face.box)),
-                        matches=[MatchPublic(face=_face(svc, f), similarity=sim) for f, sim in hits])
+    found = await run_in_threadpool(svc.collections.search_faces_by_image, svc.images.scope, collection, rgb,
+                                    limit, threshold)
+    return SearchPublic(searched_face=Box(**vars(found.searched.box)),
+                        matches=[MatchPublic(face=_face(svc, m.face), similarity=m.similarity)
+                                 for m in found.matches])
