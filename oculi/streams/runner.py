@@ -28,6 +28,10 @@ from oculi.video.features import Context
 LOG = logging.getLogger(__name__)
 
 
+def _utc(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
 class Mailbox:
     def __init__(self):
         self.item: LiveFrame | None = None
@@ -66,6 +70,7 @@ class Runner:
         self.message: str | None = None  # the StatusMessage while running (gaps)
         self.pending: ProcessorInfo | None = None  # new settings from UpdateStreamProcessor
         self.failure: str | None = None
+        self.gap: tuple[float, str, int] | None = None  # (dropped at, why, reconnections) until a frame comes
         self.source: Source | None = None
         self.mailbox = Mailbox()
         self.outbox: queue.Queue = queue.Queue()  # (Result, LiveFrame | None), None ends the sender
@@ -174,6 +179,11 @@ class Runner:
         try:
             for live in self.source.frames():
                 stats.FRAMES_READ.labels(self.label).inc()
+                if self.gap is not None:  # back after a drop: the status says for how long it was away
+                    since, reason, count = self.gap
+                    self.gap = None
+                    self.message = (f"Source dropped at {_utc(since)} ({reason}) and was back "
+                                    f"{live.read_at - since:.1f} s later; {count} reconnection(s) so far")
                 if live.read_at >= due:
                     due = max(due + every, live.read_at - every / 2)  # the grid, not a drift after a stall
                     if not self.mailbox.put(live):
@@ -189,8 +199,10 @@ class Runner:
 
     def _gap(self, reason: str, reconnects: int) -> None:
         stats.RECONNECTS.labels(self.label).inc()
-        self.message = (f"Source dropped at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} ({reason}); "
-                        f"reconnecting with back-off, {reconnects} reconnection(s) so far")
+        since = self.gap[0] if self.gap is not None else time.time()
+        self.gap = (since, reason, reconnects)
+        self.message = (f"Source dropped at {_utc(since)} ({reason}); reconnecting with back-off, {reconnects} "
+                        "reconnection(s) so far")
 
     def _send(self) -> None:
         while (item := self.outbox.get()) is not None:

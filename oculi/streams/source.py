@@ -119,6 +119,8 @@ class Source:
                 reason = "the stream ended"
                 if not self.connected and not got:
                     raise NotVideo("Invalid data: the source gave no video frames")
+                if self._paced():
+                    continue  # a file (or finished playlist) at its end: the demo loop starts over, no gap
             except (av.FFmpegError, OSError, TimeoutError, ValueError) as exc:
                 reason = describe_error(self.url, exc)
                 if not self.connected and not got:
@@ -140,6 +142,9 @@ class Source:
                     self.on_gap(reason, self.reconnects)
             self.stop.wait(delay)
 
+    def _paced(self) -> bool:
+        return is_file(self.url) or urlsplit(self.url).path.endswith(".m3u8")  # a file, or HLS (maybe finished)
+
     def _connection(self) -> Iterator[LiveFrame]:
         container = _open(self.url, self.timeout)
         try:
@@ -147,7 +152,7 @@ class Source:
                 raise NotVideo("Invalid data: no video stream in the source")
             vs = container.streams.video[0]
             vs.codec_context.thread_count = 1  # no frame-thread delay, and N cameras do not ask for N x cores
-            paced = is_file(self.url) or urlsplit(self.url).path.endswith(".m3u8")  # a file, or HLS (maybe VOD)
+            paced = self._paced()
             rate = float(vs.average_rate or vs.guessed_rate or 25)
             origin, started = None, time.monotonic()
             for number, raw in enumerate(container.decode(vs)):

@@ -250,6 +250,8 @@ def test_update_while_running_changes_what_counts(rk, receiver):
     late_pets = [e for e in events(receiver, "stream.label_detected", "yard")
                  if e["label"]["name"] == "PET" and e["frame_read_at"] > updated + 1]
     assert late_pets == []
+    # the clip looped at least once: a file starting over is a demo loop, not a dropped source
+    assert "dropped" not in (rk.describe_stream_processor(Name="yard").get("StatusMessage") or "")
     rk.stop_stream_processor(Name="yard")
     wait_status(rk, "yard", {"STOPPED"})
 
@@ -332,6 +334,9 @@ def test_rtsp_camera_restarted_mid_stream(rk, lsrv, moto, receiver, tmp_path):
         wait_for(lambda: [e for e in events(receiver, "stream.face_matched", "gate")
                           if e["frame_read_at"] > restarted], 40, "a match after the camera restarted")
         assert _metric(lsrv.url, "oculi_stream_reconnects_total", f"{ACCOUNT}/gate") >= 1
+        back = wait_for(lambda: "was back" in (m := rk.describe_stream_processor(Name="gate").get("StatusMessage")
+                                               or "") and m, 10, "the gap's end reported")
+        assert "reconnection(s) so far" in back
         assert rk.describe_stream_processor(Name="gate")["Status"] == "RUNNING"
         rk.stop_stream_processor(Name="gate")
         wait_status(rk, "gate", {"STOPPED"})
