@@ -185,3 +185,25 @@ def test_unregistered_source_fails_with_a_clear_message(rk):
     rk.start_stream_processor(Name="nowhere")
     wait_status(rk, "nowhere", {"FAILED"})
     rk.delete_stream_processor(Name="nowhere")
+
+
+def test_sources_from_the_cli_and_rest(ssrv, rk):
+    import subprocess
+    import sys
+
+    arn = "arn:aws:kinesisvideo:us-east-1:111111111111:stream/garage/1"
+    cli = [sys.executable, "-m", "oculi.cli", "streams"]
+    out = subprocess.run([*cli, "add-source", arn, "rtsp://admin:hunter2@127.0.0.1:8554/garage"], env=ssrv.env,
+                         capture_output=True, text=True, check=True).stdout
+    assert "hunter2" not in out and "admin:***@" in out
+    listed = httpx.get(f"{ssrv.url}/v1/streams/sources").json()
+    assert {"stream_arn": arn, "url": "rtsp://admin:***@127.0.0.1:8554/garage"} in listed["data"]
+    assert any(s["stream_arn"] == KVS for s in listed["data"])  # the setting's source too
+    r = httpx.put(f"{ssrv.url}/v1/streams/sources", json={"stream_arn": arn, "url": "http://127.0.0.1:1/mjpeg"})
+    assert r.status_code == 200
+    shown = subprocess.run([*cli, "sources"], env=ssrv.env, capture_output=True, text=True, check=True).stdout
+    assert f"{arn}\thttp://127.0.0.1:1/mjpeg" in shown
+    assert httpx.delete(f"{ssrv.url}/v1/streams/sources", params={"stream_arn": arn}).status_code == 204
+    assert httpx.delete(f"{ssrv.url}/v1/streams/sources", params={"stream_arn": arn}).status_code == 404
+    processors = subprocess.run([*cli, "list"], env=ssrv.env, capture_output=True, text=True, check=True).stdout
+    assert "\tdoor\tface_search\t" in processors
