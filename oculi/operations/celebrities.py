@@ -41,3 +41,15 @@ class CelebrityOperations(api.RekognitionApi):
 
     def get_celebrity_info(self, context: RequestContext, request: dict) -> dict:
         return celebrity_info_out(self.celebrities.get(request["Id"]))
+
+    # stored video: a job like the others (operations/video.py), each face track looked up in the gallery once
+
+    def start_celebrity_recognition(self, context: RequestContext, request: dict) -> dict:
+        return self._start(context, request, "StartCelebrityRecognition", ("celebrities",), {})
+
+    def get_celebrity_recognition(self, context: RequestContext, request: dict) -> dict:
+        def order(item: dict, sort_by: str) -> tuple:
+            ts, cid = item["Timestamp"], item["Celebrity"]["Id"]
+            return (cid, ts) if sort_by == "ID" else (ts, cid)
+
+        return self._simple(context, request, "StartCelebrityRecognition", "celebrities", "Celebrities", order)

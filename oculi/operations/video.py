@@ -13,17 +13,11 @@ from oculi.services import labels as label_service
 from oculi.services import moderation as moderation_service
 from oculi.services.analysis import Analyzer, text_model_version
 from oculi.services.collections import InvalidPaginationToken, Scope, decode_token, encode_token
-from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
+from oculi.services.errors import InvalidParameter
 from oculi.services.video import SUCCEEDED, VideoJobInfo, VideoRequest, VideoService
 from oculi.video import sampling, timeline
 
 MAX_RESULTS = 1000
-
-
-class CelebrityGalleryMissing(ServiceError):
-    """Celebrity recognition needs a celebrity gallery, which this server does not have."""
-
-    kind = ErrorKind.INVALID_PARAMETER
 
 
 def _video_metadata(v: dict) -> dict:
@@ -144,13 +138,7 @@ class VideoOperations(api.RekognitionApi):
     def start_person_tracking(self, context, request):
         return self._start(context, request, "StartPersonTracking", ("persons",), {})
 
-    def start_celebrity_recognition(self, context, request):
-        raise CelebrityGalleryMissing(
-            "Celebrity recognition is not available: this server has no celebrity gallery (no celebrity face "
-            "collection and no celebrity model is installed), so StartCelebrityRecognition cannot run")
-
-    def get_celebrity_recognition(self, context, request):
-        self.start_celebrity_recognition(context, request)
+    # Start/GetCelebrityRecognition: operations/celebrities.py (the celebrity gallery)
 
     # -- Get* -------------------------------------------------------------------------------------
 

@@ -214,4 +214,39 @@ class FaceSearch(Feature):
         return {"tracker": self.tracker.state()}
 
 
-FEATURES: dict[str, type[Feature]] = {f.name: f for f in (Labels, Faces, Moderation, Text, Persons, FaceSearch)}
+class Celebrities(Feature):
+    """Faces tracked across frames; each track's face is looked up in the celebrity gallery once, when it is
+    first seen, and the track's frames where it is a celebrity become CelebrityRecognition records."""
+
+    name = "celebrities"
+
+    def __init__(self, ctx, params, state=None):
+        super().__init__(ctx, params, state)
+        self.tracker = Tracker(min_iou=0.2, max_gap=1.0, state=(state or {}).get("tracker"))
+
+    def detect(self, millis, rgb):
+        return face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
+
+    def absorb(self, t, millis, rgb, faces):
+        from oculi.services.celebrities import CelebrityService
+
+        tracks = self.tracker.update(t, [_corners(f.box) for f in faces])
+        for face, track in zip(faces, tracks, strict=True):
+            if "celebrity" not in track.extra:
+                found = CelebrityService(self.ctx.collections).recognize_faces(rgb, [face]).celebrities
+                c = found[0] if found else None
+                track.extra["celebrity"] = None if c is None else {
+                    "Urls": list(c.celebrity.urls), "Name": c.celebrity.name, "Id": c.celebrity.id,
+                    "Confidence": c.confidence,
+                    **({"KnownGender": {"Type": c.celebrity.known_gender}} if c.celebrity.known_gender else {})}
+            known = track.extra["celebrity"]
+            if known:
+                self.out.append({"Timestamp": millis, "Celebrity": {
+                    **known, "BoundingBox": box_out(face.box), "Face": face_detail_out(face, {"DEFAULT"})}})
+
+    def state(self):
+        return {"tracker": self.tracker.state()}
+
+
+FEATURES: dict[str, type[Feature]] = {f.name: f for f in (Labels, Faces, Moderation, Text, Persons, FaceSearch,
+                                                          Celebrities)}

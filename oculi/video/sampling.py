@@ -8,6 +8,7 @@ Default rates (frames analysed per second of video; OCULI_VIDEO_SAMPLE_FPS overr
   faces        5 a second, at up to 1280 px
   face_search  5 a second, at up to 1280 px; a face is embedded once per track, not once per frame
   persons      5 a second, at up to 1280 px (detector + tracker; faces matched to the person boxes)
+  celebrities  5 a second, at up to 1280 px; a face is looked up in the celebrity gallery once per track
 A frame is taken when its number starts a new sampling interval, a pure function of the frame number and
 the rates, so a chunk run again after a crash samples exactly the same frames.
 """
@@ -17,9 +18,9 @@ from __future__ import annotations
 import math
 
 DEFAULT_FPS = {"segments": 0.0, "labels": 2.0, "moderation": 2.0, "text": 1.0, "faces": 5.0, "face_search": 5.0,
-               "persons": 5.0}  # 0: every frame
+               "persons": 5.0, "celebrities": 5.0}  # 0: every frame
 MAX_SIDE = {"segments": 0, "labels": 640, "moderation": 640, "text": 1280, "faces": 1280, "face_search": 1280,
-            "persons": 1280}
+            "persons": 1280, "celebrities": 1280}
 FEATURES = tuple(DEFAULT_FPS)
 
 

@@ -112,3 +112,33 @@ def test_remove_from_the_gallery(gallery_server):
     assert rek.recognize_celebrities(Image=image("Jim-Carrey.jpg"))["CelebrityFaces"] == []
     with pytest.raises(botocore.exceptions.ClientError):
         rek.get_celebrity_info(Id=jim)
+
+
+def test_celebrities_in_stored_video(gallery_server):
+    """The storyboard clip's people scene (Biden and Obama): with Obama in the gallery, GetCelebrityRecognition
+    names him there, on the left, and nobody else anywhere."""
+    from tests.integration.test_video import ms, wait
+    from tests.video_clips import SCENES, storyboard_mp4
+
+    folder = gallery_server.data_dir / "objects" / "videos"
+    folder.mkdir(parents=True, exist_ok=True)
+    storyboard_mp4(folder / "story.mp4")
+    added = httpx.post(gallery_server.url + "/v1/celebrities", data={"name": "Barack Obama", "gender": "Male"},
+                       files=[("images", ("obama.jpg", data("faces/face_recognition/examples/obama.jpg")
+                                          .read_bytes(), "image/jpeg"))], timeout=120)
+    assert added.status_code == 201, added.text
+    obama = added.json()["celebrity"]["id"]
+    rek = gallery_server.client()
+    started = rek.start_celebrity_recognition(Video={"S3Object": {"Bucket": "videos", "Name": "story.mp4"}})
+    assert_shape("StartCelebrityRecognition", started)
+    r = wait(rek.get_celebrity_recognition, started["JobId"])
+    assert_shape("GetCelebrityRecognition", r)
+    assert r["JobStatus"] == "SUCCEEDED" and r["Celebrities"], r
+    first, end = SCENES["people"]
+    for item in r["Celebrities"]:
+        c = item["Celebrity"]
+        assert (c["Id"], c["Name"], c["KnownGender"]) == (obama, "Barack Obama", {"Type": "Male"})
+        assert ms(first) <= item["Timestamp"] < ms(end) and c["BoundingBox"]["Left"] < 0.5 and c["Confidence"] >= 80
+    by_id = rek.get_celebrity_recognition(JobId=started["JobId"], SortBy="ID")
+    assert_shape("GetCelebrityRecognition", by_id)
+    assert len(by_id["Celebrities"]) == len(r["Celebrities"])
