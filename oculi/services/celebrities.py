@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from oculi.services.collections import CollectionService, ResourceExists, ResourceNotFound, Scope
 from oculi.services.enrollment import Photo, index_largest
@@ -43,6 +44,10 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 class CelebrityNotFound(ResourceNotFound):
     pass
+
+
+class CelebrityIdTaken(InvalidParameter):
+    """Two names with the same 8-character id (about one chance in 10^14 for a gallery of a thousand)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class CelebrityService:
         with contextlib.suppress(ResourceExists):
             self.collections.create(GALLERY, GALLERY_COLLECTION)
         cid = celebrity_id(name)
+        with self.sessions() as s:
+            self._check_id(s.get(CelebrityRow, cid), cid, name)  # before any face is indexed
         face_ids, skipped = [], []
         for label, load in photos:
             try:
@@ -132,26 +139,39 @@ class CelebrityService:
                 skipped.append(Skipped(label, why))
             else:
                 face_ids.append(face.face_id)
-        with self.sessions.begin() as s:
-            row = s.get(CelebrityRow, cid)
-            if row is None:
-                if not face_ids:  # nobody without a face: recognition could never answer them
-                    return Added(Celebrity(cid, name, tuple(urls), known_gender), [], skipped)
-                row = CelebrityRow(id=cid, name=name, urls="[]", known_gender=None, created_at=time.time())
-                s.add(row)
-            if urls:
-                row.urls = json.dumps(urls)
-            if known_gender:
-                row.known_gender = known_gender
-            if face_ids:
-                s.execute(update(FaceRow).where(FaceRow.face_id.in_(face_ids)).values(user_id=cid))
-            s.flush()
-            return Added(self._with_count(s, row), face_ids, skipped)
+        for attempt in range(2):  # the same new name added twice at once: the second finds the first's row
+            try:
+                with self.sessions.begin() as s:
+                    row = self._check_id(s.get(CelebrityRow, cid), cid, name)
+                    if row is None:
+                        if not face_ids:  # nobody without a face: recognition could never answer them
+                            return Added(Celebrity(cid, name, tuple(urls), known_gender), [], skipped)
+                        row = CelebrityRow(id=cid, name=name, urls="[]", known_gender=None, created_at=time.time())
+                        s.add(row)
+                    if urls:
+                        row.urls = json.dumps(urls)
+                    if known_gender:
+                        row.known_gender = known_gender
+                    if face_ids:
+                        s.execute(update(FaceRow).where(FaceRow.face_id.in_(face_ids)).values(user_id=cid))
+                    s.flush()
+                    return Added(self._with_count(s, row), face_ids, skipped)
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _check_id(row: CelebrityRow | None, cid: str, name: str) -> CelebrityRow | None:
+        if row is not None and row.name.casefold() != name.casefold():
+            raise CelebrityIdTaken(f"the id {cid} of {name!r} is already {row.name!r}'s; add them under a slightly "
+                                   "different name")
+        return row
 
     def _with_count(self, s, row: CelebrityRow) -> Celebrity:
         gallery = self._gallery(s)
-        count = 0 if gallery is None else len(s.scalars(select(FaceRow.face_id).where(
-            FaceRow.collection_pk == gallery.pk, FaceRow.user_id == row.id)).all())
+        count = 0 if gallery is None else s.scalar(select(func.count()).where(
+            FaceRow.collection_pk == gallery.pk, FaceRow.user_id == row.id))
         return _celebrity(row, count)
 
     def get(self, celebrity: str) -> Celebrity:
