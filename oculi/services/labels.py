@@ -1,8 +1,20 @@
-"""DetectLabels: COCO objects (with instances) merged with ImageNet labels, named and parented by the taxonomy.
+"""DetectLabels: COCO objects (with instances) merged with ImageNet labels, named and parented by the taxonomy,
+and people described from the face models.
 
-Confidence of a label = the best of (its strongest object instance, the summed classifier probability of
-the ImageNet classes that map to it). Parents are emitted as labels too, with their child's confidence,
-as Rekognition does. The ImageNet class names (e.g. "malamute") are kept as aliases.
+The passes (LabelPasses; OCULI_LABEL_PASSES=basic turns every new one off, for comparison, =thorough runs
+more of them):
+- objects: the detector on the whole photo and, on photos at least `tile_min_side` long, on up to `tiles`
+  overlapping tiles, boxes merged across tiles and classes (oculi.ml.tasks.object_detection);
+- classes: the classifier on the photo's centre crop, on `regions` parts of the photo and on the crops of the
+  `crops` best detected objects; a label's evidence is the largest (over those views) summed probability of
+  the ImageNet classes mapping to it. Scene classes (seashore, library, church...) count from the whole photo
+  and its regions only, never from an object's crop;
+- people: when a person is detected, labels derived from DetectFaces' own measurements (services/people_labels);
+- confidences: each model's raw score mapped to the probability that the thing is there (oculi.ml.calibration,
+  fitted on photos kept apart from the reported ones), so that MinConfidence means the same for every label:
+  an instance's Confidence is P(this box is a true object), a label's is P(the photo shows one) from its best
+  box or from the classifier's evidence, whichever is higher. Parents are labels too, with
+their child's confidence, as Rekognition does. ImageNet class names (e.g. "malamute") are kept as aliases.
 """
 
 from __future__ import annotations
@@ -12,9 +24,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from oculi.ml.base import Models
+from oculi.ml.calibration import calibration
 from oculi.ml.interfaces import LabelClassifier, ObjectDetector
 from oculi.ml.labels import taxonomy
+from oculi.ml.tasks.object_detection import tiles
 from oculi.services.types import Box
+
+RAW_FLOOR = 0.2  # the detector's boxes below this raw score are noise on every class (bench/labels.py)
+MIN_CROP_AREA = 0.01  # objects smaller than this share of the photo are too few pixels for the classifier
 
 
 @dataclass
@@ -25,6 +42,31 @@ class Label:
     parents: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     category: str = ""
+
+
+@dataclass(frozen=True)
+class LabelPasses:
+    """What DetectLabels runs beyond one detector and one classifier pass over the whole photo. The default
+    keeps DetectLabels' p50 within 2x of the basic passes on 500 px photos (bench/labels.py): there, one more
+    detector run costs as much as all the classifier views together, so tiles start at `tile_min_side`."""
+
+    tiles: int = 2  # detector tiles at most (the cost is 1 + tiles detector runs)
+    tile_min_side: int = 1000  # tiles only for photos at least this long (squeezed 3.3x by the whole-photo pass)
+    regions: int = 4  # classifier runs on parts of the photo
+    crops: int = 3  # classifier runs on detected objects
+    people: bool = True
+    calibrated: bool = True
+
+
+BASIC = LabelPasses(0, 0, 0, 0, False, False)  # DetectLabels as it was before issue 14
+DEFAULT = LabelPasses()
+THOROUGH = LabelPasses(tiles=4, tile_min_side=0, regions=4, crops=4)  # ~4x the basic passes' time
+PASSES = {"basic": BASIC, "default": DEFAULT, "thorough": THOROUGH}
+
+
+def passes_named(name: str) -> LabelPasses:
+    """The passes a setting (OCULI_LABEL_PASSES) names: basic, default or thorough."""
+    return PASSES[name]
 
 
 @dataclass(frozen=True)
@@ -56,36 +98,92 @@ def input_side(models: Models) -> int:
     return max(models.model_class(ObjectDetector).needs_side(), models.model_class(LabelClassifier).needs_side())
 
 
+def category(name: str) -> str:
+    return taxonomy()["labels"].get(name, {}).get("category", "Everyday Objects")
+
+
+@dataclass
+class Evidence:
+    """What the models said before calibration: raw detections, and per label the classifier's best summed
+    probability with the ImageNet classes behind it (name -> (probability, [(probability, fine name)]))."""
+
+    objects: list = field(default_factory=list)
+    classes: dict[str, tuple[float, list[tuple[float, str]]]] = field(default_factory=dict)
+
+
+def gather(models: Models, rgb: np.ndarray, passes: LabelPasses, min_score: float) -> Evidence:
+    """Run the detector and classifier passes; nothing is calibrated or filtered yet."""
+    h, w = rgb.shape[:2]
+    max_tiles = passes.tiles if max(h, w) >= passes.tile_min_side else 0
+    ev = Evidence(models.get(ObjectDetector).predict(rgb, min_score=min_score, max_tiles=max_tiles))
+    classifier = models.get(LabelClassifier)
+    views = [(classifier.predict(rgb), True)]
+    boxes = [(b, True) for b in tiles(h, w, classifier.input_size, passes.regions)] if passes.regions else []
+    objects = [d for d in ev.objects if (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]) >= MIN_CROP_AREA]
+    for d in sorted(objects, key=lambda d: -d.score)[:passes.crops]:
+        boxes.append(((d.box[0] * w, d.box[1] * h, d.box[2] * w, d.box[3] * h), False))
+    if boxes:
+        views += list(zip(classifier.predict_boxes(rgb, [b for b, _ in boxes]), [s for _, s in boxes], strict=True))
+    imagenet = taxonomy()["imagenet"]
+    for probs, scenes_too in views:
+        summed: dict[str, float] = {}
+        fine: dict[str, list[tuple[float, str]]] = {}
+        for idx in np.flatnonzero(probs >= 0.01):
+            entry = imagenet[idx]
+            if entry.get("scene") and not scenes_too:
+                continue
+            summed[entry["name"]] = summed.get(entry["name"], 0.0) + float(probs[idx])
+            fine.setdefault(entry["name"], []).append((float(probs[idx]), entry["fine"]))
+        for name, p in summed.items():
+            if p > ev.classes.get(name, (0.0, []))[0]:
+                ev.classes[name] = (min(p, 1.0), sorted(fine[name], reverse=True))
+    return ev
+
+
 def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None, min_confidence: float = 55.0,
-                  label_filter: LabelFilter | None = None) -> list[Label]:
+                  label_filter: LabelFilter | None = None, passes: LabelPasses | None = None) -> list[Label]:
+    passes = passes or DEFAULT
     tax = taxonomy()
     labels: dict[str, Label] = {}
 
-    def add(name: str, confidence: float) -> Label:
+    def add(name: str, confidence: float, info: dict | None = None) -> Label:
         label = labels.get(name)
         if label is None:
-            info = tax["labels"].get(name, {"parents": [], "category": "Everyday Objects"})
+            info = info or tax["labels"].get(name, {"parents": [], "category": "Everyday Objects"})
             label = labels[name] = Label(name, confidence, parents=list(info["parents"]), category=info["category"])
         label.confidence = max(label.confidence, confidence)
         return label
 
-    floor = min(min_confidence, 40.0) / 100.0
-    for det in models.get(ObjectDetector).predict(rgb, min_score=max(0.3, floor)):
-        label = add(det.name, det.score * 100)
-        label.instances.append((Box.from_corners(*det.box), det.score * 100))
+    floor = min(min_confidence, 40.0)
+    raw_floor = RAW_FLOOR if passes.calibrated else max(0.3, floor / 100)
+    ev = gather(models, rgb, passes, raw_floor)
+    detector, classifier = models.implementation(ObjectDetector), models.implementation(LabelClassifier)
+    boxes_cal = calibration(detector) if passes.calibrated else None
+    present_cal = calibration(detector, "label") if passes.calibrated else None
+    classes_cal = calibration(classifier) if passes.calibrated else None
 
-    probs = models.get(LabelClassifier).predict(rgb)
-    summed: dict[str, float] = {}
-    fine: dict[str, list[tuple[float, str]]] = {}
-    for idx in np.flatnonzero(probs >= 0.01):
-        entry = tax["imagenet"][idx]
-        summed[entry["name"]] = summed.get(entry["name"], 0.0) + float(probs[idx])
-        fine.setdefault(entry["name"], []).append((float(probs[idx]), entry["fine"]))
-    for name, p in summed.items():
-        label = add(name, min(p, 1.0) * 100)
-        for _, alias in sorted(fine[name], reverse=True):
+    for det in ev.objects:
+        group = category(det.name)
+        conf = 100 * (boxes_cal(det.score, group) if boxes_cal else det.score)
+        presence = 100 * (present_cal(det.score, group) if present_cal else det.score)
+        if max(conf, presence) >= floor:
+            label = add(det.name, presence)
+            if conf >= floor:
+                label.instances.append((Box.from_corners(*det.box), conf))
+
+    for name, (p, fine) in ev.classes.items():
+        label = add(name, 100 * (classes_cal(p, category(name)) if classes_cal else p))
+        for _, alias in fine:
             if alias.lower() != name.lower() and alias not in label.aliases:
                 label.aliases.append(alias)
+
+    people = labels.get("Person")
+    if passes.people and people and people.instances:
+        from oculi.services.people_labels import people_labels
+
+        for pl in people_labels(models, rgb, [b for b, _ in people.instances]):
+            label = add(pl.name, pl.confidence, {"parents": pl.parents, "category": pl.category})
+            label.instances.extend(pl.instances)
 
     for label in list(labels.values()):  # parents are labels too
         for parent in label.parents:

@@ -3,6 +3,10 @@
 Reference: tensorflow/tpu `models/official/efficientnet/lite` eval preprocessing: centre crop of
 280/(280+32) of the short side, bicubic resize to 280, raw uint8 RGB (the quantised input takes 0-255);
 the uint8 softmax output is scaled by 1/256.
+
+`predict_boxes` classifies regions of the photo (a detected object, a part of the photo) the same way: each
+box is widened to a square 312/280 of its longer side around its centre (the share of context the centre
+crop keeps), clipped to the photo, and resized to 280.
 """
 
 from __future__ import annotations
@@ -35,7 +39,26 @@ class EfficientNetLite3(interfaces.LabelClassifier):
 
     def predict(self, rgb: np.ndarray) -> np.ndarray:
         """Probabilities over the 1000 ImageNet classes."""
-        x = self.preprocess(rgb)
+        return self._run(self.preprocess(rgb))
+
+    def predict_boxes(self, rgb: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> list[np.ndarray]:
+        """Probabilities over the classes for each box (x0, y0, x1, y1 in pixels) of the photo."""
+        h, w = rgb.shape[:2]
+        out = []
+        for x0, y0, x1, y1 in boxes:
+            half = max(x1 - x0, y1 - y0) * (self.input_size + self.crop_padding) / self.input_size / 2
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            a, b = int(max(0, cx - half)), int(max(0, cy - half))
+            c, d = int(min(w, cx + half)), int(min(h, cy + half))
+            if c - a < 8 or d - b < 8:
+                out.append(np.zeros(1000, np.float32))
+                continue
+            crop = Image.fromarray(np.ascontiguousarray(rgb[b:d, a:c]))
+            x = np.asarray(crop.resize((self.input_size, self.input_size), Image.Resampling.BICUBIC), np.uint8)
+            out.append(self._run(x[None]))
+        return out
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
         with self.lock:
             out = self.session.run([x])[0]
         return out[0].astype(np.float32) / 256.0
