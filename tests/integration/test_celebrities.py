@@ -65,6 +65,14 @@ def test_gallery_filled_by_the_operator(gallery_server):
         assert keanu_face["KnownGender"] == {"Type": "Male"} and keanu_face["MatchConfidence"] >= 80
         assert {"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality", "Emotions", "Smile"} <= set(
             keanu_face["Face"])
+    rest = httpx.post(gallery_server.url + "/v1/celebrities/recognize", timeout=120,
+                      files={"image": ("g.jpg", data(AWS + "Keanu-Avril-Mike.jpg").read_bytes(), "image/jpeg")})
+    assert rest.status_code == 200, rest.text
+    assert {c["celebrity"]["name"] for c in rest.json()["celebrities"]} == {"Keanu Reeves", "Avril Lavigne"}
+    assert len(rest.json()["unrecognized"]) == 1
+    paths = httpx.get(gallery_server.url + "/openapi.json").json()["paths"]
+    assert {"/v1/celebrities", "/v1/celebrities/{celebrity_id}", "/v1/celebrities/recognize"} <= set(paths)
+    assert "422" in paths["/v1/celebrities"]["post"]["responses"]
     # alone, they are themselves; and nobody in photos of other people
     assert names(rek.recognize_celebrities(Image=image("Keanu-Reeves.jpg"))) == {"Keanu Reeves"}
     for other in ("Mike-Meyers.jpg", "Jim-Carrey.jpg", "Lawrence2.jpg", "smiling-lady.jpg"):

@@ -77,7 +77,8 @@ def list_celebrities(svc: ServicesDep) -> CelebritiesPublic:
     return CelebritiesPublic(data=[_public(c) for c in people], count=len(people))
 
 
-@router.post("/celebrities", status_code=201, response_model=AddedPublic)
+@router.post("/celebrities", status_code=201, response_model=AddedPublic,
+             responses={422: {"model": AddedPublic, "description": "no photo had a usable face: nothing added"}})
 async def add_celebrity(svc: ServicesDep,
                         name: Annotated[str, Form(min_length=1, max_length=1024)],
                         images: Annotated[list[UploadFile], File(description="photos of the person (the largest "
