@@ -26,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from oculi.config import Settings
 from oculi.services.collections import MAX_TAGS, Scope, TooManyTags, decode_token, encode_token
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
-from oculi.storage.db.stream_models import StreamProcessorRow, StreamSource
+from oculi.storage.db.stream_models import StreamEventRow, StreamProcessorRow, StreamSource
 
 STOPPED, STARTING, RUNNING, FAILED, STOPPING, UPDATING = "STOPPED", "STARTING", "RUNNING", "FAILED", "STOPPING", \
     "UPDATING"
@@ -35,6 +35,7 @@ FACE_SEARCH, CONNECTED_HOME = "face_search", "connected_home"
 HOME_LABELS = ("PERSON", "PET", "PACKAGE", "ALL")
 DETECTABLE = ("PERSON", "PET")  # what the shipped models find; ALL means these here
 MAX_REGIONS = 10
+KEEP_EVENTS = 100  # per processor, in stream_events
 
 
 class StreamProcessorNotFound(ServiceError):
@@ -292,6 +293,7 @@ class StreamService:
             row = self._row(s, scope, name)
             if row.status in WANT_RUNNING:
                 raise StreamProcessorInUse(f"Stream processor {name} is {row.status}; stop it before deleting it")
+            s.execute(delete(StreamEventRow).where(StreamEventRow.processor_id == row.id))
             s.delete(row)
 
     # -- tags (on processor ARNs) -----------------------------------------------------------------
@@ -313,6 +315,39 @@ class StreamService:
             if len(tags) > MAX_TAGS:
                 raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags; this would give it {len(tags)}")
             row.tags = json.dumps(tags, sort_keys=True)
+
+    # -- the last events ----------------------------------------------------------------------------
+
+    def record(self, processor_id: str, events: list[dict], frames: dict[str, tuple[str, str]]) -> None:
+        """Keep `events` (`frames`: event id -> (bucket, key) of the frame it is about), then only the newest
+        KEEP_EVENTS of the processor."""
+        if not events:
+            return
+        with self.sessions.begin() as s:
+            for evt in events:
+                bucket, key = frames.get(evt["id"], (None, None))
+                s.add(StreamEventRow(id=evt["id"], processor_id=processor_id, type=evt["type"], time=time.time(),
+                                     payload=json.dumps(evt), frame_bucket=bucket, frame_key=key))
+            s.flush()
+            keep = select(StreamEventRow.id).where(StreamEventRow.processor_id == processor_id) \
+                .order_by(StreamEventRow.time.desc()).limit(KEEP_EVENTS).scalar_subquery()
+            s.execute(delete(StreamEventRow).where(StreamEventRow.processor_id == processor_id,
+                                                   StreamEventRow.id.not_in(keep)))
+
+    def events(self, processor_id: str, limit: int = 20) -> list[StreamEventRow]:
+        with self.sessions() as s:
+            if s.get(StreamProcessorRow, processor_id) is None:
+                raise StreamProcessorNotFound(f"Stream processor {processor_id} does not exist")
+            return list(s.scalars(select(StreamEventRow).where(StreamEventRow.processor_id == processor_id)
+                                  .order_by(StreamEventRow.time.desc()).limit(min(limit, KEEP_EVENTS))))
+
+    def event(self, event_id: str) -> StreamEventRow:
+        with self.sessions() as s:
+            row = s.get(StreamEventRow, event_id)
+        if row is None:
+            raise StreamProcessorNotFound(f"Stream event {event_id} does not exist (or is older than the last "
+                                          f"{KEEP_EVENTS} of its processor)")
+        return row
 
     # -- sources ----------------------------------------------------------------------------------
 

@@ -223,10 +223,21 @@ class Runner:
             self.outputs.sns(info.sns_topic, self.scope, message)
         events = [stream_event(kind, self.summary(), **payload) for kind, payload in result.events]
         self.outputs.webhook(events)
+        self._record(events)
         for kind, _ in result.events:
             stats.EVENTS.labels(self.label, kind).inc()
         if live is not None and (result.kinesis or result.sns or events):
             stats.EVENT_LATENCY.labels(self.label).observe(time.time() - live.read_at)
+
+    def _record(self, events: list[dict]) -> None:
+        """The processor's last events, each with the frame it is about (REST /v1/streams, the pages)."""
+        frames = {}
+        for evt in events:
+            uri = evt.get("best_frame") or evt.get("frame")
+            if uri and uri.startswith("s3://") and "/" in uri[5:]:
+                bucket, key = uri[5:].split("/", 1)
+                frames[evt["id"]] = (bucket, key)
+        self.service.record(self.info.id, events, frames)
 
     def _announce_end(self, status: str, message: str | None) -> None:
         info = self.info
@@ -238,6 +249,8 @@ class Runner:
                     "streamProcessingResults": {"message": "Stream Processing Success." if status == STOPPED
                                                 else f"Stream Processing Failed: {message}"},
                     "sessionId": info.session_id, "startStreamProcessorSessionId": info.session_id})
-            self.outputs.webhook([stream_event("stream.stopped", self.summary(), status=status, message=message)])
+            stopped = [stream_event("stream.stopped", self.summary(), status=status, message=message)]
+            self.outputs.webhook(stopped)
+            self._record(stopped)
         except Exception:  # the processor is stopped either way
             LOG.exception("the end of stream processor %s was not announced", info.name)

@@ -229,6 +229,15 @@ def test_connected_home_sessions_best_frames_and_sns(rk, lsrv, moto, receiver):
         assert best.read_bytes()[:3] == b"\xff\xd8\xff", best
         assert (objects / e["best_frame_crop"].removeprefix("s3://")).exists()
     assert all(e["label"]["name"] == "PERSON" for e in events(receiver, "stream.session_ended", "porch-roi"))
+    # the last events through REST, each with its frame (what a page lists)
+    porch = [p for p in httpx.get(f"{lsrv.url}/v1/streams/processors").json()["data"] if p["name"] == "porch"][0]
+    last = httpx.get(f"{lsrv.url}/v1/streams/processors/{porch['id']}/events", params={"limit": 50}).json()["data"]
+    assert last[0]["type"] == "stream.stopped"  # newest first
+    sessions = [e for e in last if e["type"] == "stream.session_ended"]
+    assert {e["event"]["label"]["name"] for e in sessions} >= {"PERSON", "PET"}
+    frame = httpx.get(lsrv.url + sessions[0]["frame_url"])
+    assert frame.status_code == 200 and frame.headers["content-type"] == "image/jpeg"
+    assert frame.content == (objects / sessions[0]["event"]["best_frame"].removeprefix("s3://")).read_bytes()
     assert all(e["label"]["name"] == "PERSON" for e in events(receiver, "stream.label_detected", "porch-roi"))
 
 

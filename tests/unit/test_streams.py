@@ -22,6 +22,7 @@ from oculi.services.streams import (
     STOPPING,
     ProcessorSpec,
     StreamProcessorInUse,
+    StreamProcessorNotFound,
     StreamService,
 )
 from oculi.storage.db.session import session_factory
@@ -125,3 +126,19 @@ def test_a_processor_left_stopping_by_a_dead_worker_is_stopped_not_run(svc):
     worker = StreamWorker(svc, None, None, None, svc.settings)
     worker.tick()
     assert worker.runners == {} and svc.describe(SCOPE, "porch").status == STOPPED
+
+
+def test_only_the_last_events_are_kept(svc):
+    from oculi.services.streams import KEEP_EVENTS
+
+    pid = svc.describe(SCOPE, "porch").id
+    proc = {"name": "porch", "arn": "a", "account": SCOPE.account, "region": SCOPE.region, "session_id": "s"}
+    evts = [stream_event("stream.label_detected", proc, label={"name": "PERSON"}) for _ in range(KEEP_EVENTS + 5)]
+    for i in range(0, len(evts), 10):
+        svc.record(pid, evts[i:i + 10], {evts[i]["id"]: ("b", f"k{i}.jpg")})
+    kept = svc.events(pid, limit=1000)
+    assert len(kept) == KEEP_EVENTS and kept[0].id == evts[-1]["id"]
+    assert svc.event(evts[100]["id"]).frame_key == "k100.jpg"
+    svc.delete(SCOPE, "porch")
+    with pytest.raises(StreamProcessorNotFound):
+        svc.event(evts[-1]["id"])

@@ -55,3 +55,19 @@ class StreamSource(Base):
     stream_arn: Mapped[str] = mapped_column(String(1024), primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class StreamEventRow(Base):
+    """The last events of each processor (the newest `KEEP_EVENTS`), for operators and the pages; the full
+    stream of events goes to webhooks, Kinesis and SNS."""
+
+    __tablename__ = "stream_events"
+    __table_args__ = (Index("ix_stream_events_processor_time", "processor_id", "time"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    processor_id: Mapped[str] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(32))
+    time: Mapped[float] = mapped_column(Float)
+    payload: Mapped[str] = mapped_column(Text)  # JSON: the event as delivered
+    frame_bucket: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    frame_key: Mapped[str | None] = mapped_column(String(1024), nullable=True)  # its best (or first) frame
