@@ -103,15 +103,37 @@ def test_source_errors_say_what_is_wrong():
 
 
 def test_stream_events_in_json_and_xml():
-    evt = stream_event("stream.face_matched", {"name": "door", "arn": "arn:x", "account": "1", "region": "r",
-                                               "session_id": "s", "input": "arn:k"},
-                       face={"box": {"Width": 0.1}, "confidence": 99.0, "track": 0},
-                       match={"face_id": "f", "similarity": 97.5, "external_image_id": "obama"})
-    assert json.loads(render(evt, "json"))["match"]["external_image_id"] == "obama"
-    root = ET.fromstring(render(evt, "xml"))
-    assert root.get("type") == "stream.face_matched"
-    assert root.find("{urn:oculi:events:1}stream").get("name") == "door"
-    assert root.find("{urn:oculi:events:1}match").get("similarity") == "97.5"
+    from importlib import resources
+
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(resources.files("oculi").joinpath("data/event.xsd")))
+    proc = {"name": "door", "arn": "arn:x", "account": "1", "region": "r", "session_id": "s", "input": "arn:k"}
+    box = {"Width": 0.1, "Height": 0.2, "Left": 0.3, "Top": 0.4}
+    evts = [
+        stream_event("stream.face_matched", proc, face={"box": box, "confidence": 99.0, "track": 0},
+                     match={"face_id": "f", "similarity": 97.5, "external_image_id": "obama", "collection": "c"},
+                     frame_offset_seconds=2.5, frame_read_at=1764600000.123),
+        stream_event("stream.label_detected", proc, label={"id": "i", "name": "PET", "confidence": 91.0, "box": box},
+                     frame="s3://b/k.jpg", frame_offset_seconds=4.5, frame_read_at=1764600000.5),
+        stream_event("stream.session_ended", proc, label={"id": "i", "name": "PET", "confidence": 93.0, "box": box},
+                     start_offset_seconds=4.5, end_offset_seconds=6.9, best_frame="s3://b/best.jpg",
+                     best_frame_crop="s3://b/crop.jpg", best_frame_offset_seconds=5.0, first_frame="s3://b/k.jpg",
+                     ended_at=1764600003.0),
+        stream_event("stream.stopped", proc, status="FAILED", message="Source x is unreachable"),
+    ]
+    assert json.loads(render(evts[0], "json"))["match"]["external_image_id"] == "obama"
+    for evt in evts:
+        body = render(evt, "xml")
+        schema.validate(body)  # raises with the reason
+        root = ET.fromstring(body)
+        assert root.get("type") == evt["type"]
+        assert root.find("{urn:oculi:events:1}stream").get("name") == "door"
+    face = ET.fromstring(render(evts[0], "xml")).find("{urn:oculi:events:1}faces/{urn:oculi:events:1}face")
+    assert face.get("similarity") == "97.5" and face.get("externalImageId") == "obama"
+    ended = ET.fromstring(render(evts[2], "xml")).find("{urn:oculi:events:1}stream")
+    assert ended.get("bestFrame") == "s3://b/best.jpg" and ended.get("endOffsetSeconds") == "6.9"
+    assert ET.fromstring(render(evts[3], "xml")).find("{urn:oculi:events:1}error").text == "Source x is unreachable"
 
 
 def test_a_processor_left_stopping_by_a_dead_worker_is_stopped_not_run(svc):
