@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import shutil
 
+import httpx
 import pytest
 
 from tests.conftest import Server, assert_shape, data
+from tests.integration.pipeline_client import s3_event, wait_status
 from tests.integration.test_cli import run_oculi
 from tests.integration.test_collections import BACKENDS, backend_env, img
 
@@ -34,6 +36,13 @@ def test_a_dlib_collection_reindexed_to_the_configured_model(pack, postgres, tmp
         kept = c.index_faces(CollectionId="kept", Image=img(f"{EX}/two_people.jpg"))  # crops only
         kept_ids = {r["Face"]["FaceId"] for r in kept["FaceRecords"]}
         assert len(kept_ids) == 2
+        badges = before.data_dir / "objects" / "badges" / "employees"  # the pipeline keeps this original
+        badges.mkdir(parents=True)
+        shutil.copy(data(f"{EX}/biden.jpg"), badges / "biden.jpg")
+        (entry,) = httpx.post(f"{before.url}/v1/events/s3", json=s3_event("badges", "employees/biden.jpg"),
+                              timeout=30).json()["data"]
+        assert wait_status(before.url, entry["image_id"])["status"] == "done"
+        (employee,) = c.list_faces(CollectionId="employees")["Faces"]
     finally:
         before.stop()
 
@@ -50,6 +59,9 @@ def test_a_dlib_collection_reindexed_to_the_configured_model(pack, postgres, tmp
     assert "reindexing family" in moved.stderr  # the progress bar
     store = run_oculi("collections", "reindex", "kept", "--from-store", env=cli_env)
     assert store.returncode == 0 and "2 face(s) moved from dlib to sface" in store.stdout, store.stderr
+    original = run_oculi("collections", "reindex", "employees", "--from-store",
+                         env={**cli_env, "OCULI_KEEP_FACE_CROPS": "false"})  # no crops: the kept original only
+    assert original.returncode == 0 and "1 face(s) moved from dlib to sface" in original.stdout, original.stderr
 
     after = Server(tmp_path / "data", workers=1, env={**env, "OCULI_MODELS__FACE_EMBEDDING": "sface"})
     try:
@@ -66,5 +78,8 @@ def test_a_dlib_collection_reindexed_to_the_configured_model(pack, postgres, tmp
         found = c.search_faces_by_image(CollectionId="kept", Image=img(f"{EX}/biden.jpg"))
         assert len(found["FaceMatches"]) == 1 and found["FaceMatches"][0]["Face"]["FaceId"] in kept_ids
         assert "SFace" in found["FaceModelVersion"]
+        biden = c.search_faces_by_image(CollectionId="employees", Image=img(f"{EX}/biden.jpg"))
+        assert "SFace" in biden["FaceModelVersion"]
+        assert [m["Face"]["FaceId"] for m in biden["FaceMatches"]] == [employee["FaceId"]]
     finally:
         after.stop()
