@@ -92,7 +92,8 @@ def cmd_reindex(args) -> int:
         sources = FolderSources(folder, decode)
     else:
         sources = StoreSources(collections, analyzer.store, decode)
-    scope = Scope(args.account or settings.rest_account, args.region or settings.rest_region)
+    scope = Scope(settings.rest_account if args.account is None else args.account,
+                  settings.rest_region if args.region is None else args.region)
 
     def bar(faces, total):
         return tqdm(faces, total=total, desc=f"reindexing {args.collection}", unit="face")
