@@ -238,8 +238,8 @@ def cmd_collections(args) -> int:
     who = f"user {result.user_id}: " if result.user_id else ""
     print(f"{who}{len(result.face_ids)} face(s) indexed into {args.collection}"
           + (f", {len(result.associated)} associated" if result.user_id else ""))
-    for label, why in result.skipped:
-        print(f"  skipped {label}: {why}", file=sys.stderr)
+    for s in result.skipped:
+        print(f"  skipped {s.photo}: {s.reason}", file=sys.stderr)
     return 0 if result.face_ids else 1
 
 

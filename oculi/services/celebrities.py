@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from oculi.services.collections import CollectionService, ResourceExists, ResourceNotFound, Scope
-from oculi.services.enrollment import Photo, index_largest
+from oculi.services.enrollment import Photo, Skipped, index_largest
 from oculi.services.errors import InvalidParameter, ServiceError
 from oculi.services.faces import Face, detect_faces, embed_faces
 from oculi.storage.db.celebrity_models import CelebrityRow
@@ -70,12 +70,6 @@ class CelebrityMatch:
 class Recognition:
     celebrities: list[CelebrityMatch]
     unrecognized: list[Face]
-
-
-@dataclass(frozen=True)
-class Skipped:
-    photo: str
-    reason: str
 
 
 @dataclass(frozen=True)

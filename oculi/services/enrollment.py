@@ -14,10 +14,16 @@ from oculi.services.errors import ServiceError
 from oculi.services.users import Conflict, UserService
 
 
+@dataclass(frozen=True)
+class Skipped:
+    photo: str  # its label (file name), or the face id that could not be associated
+    reason: str
+
+
 @dataclass
 class EnrollResult:
     face_ids: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (photo, why)
+    skipped: list[Skipped] = field(default_factory=list)
     user_id: str | None = None
     associated: list[str] = field(default_factory=list)
 
@@ -51,7 +57,7 @@ def enroll(svc: CollectionService, scope: Scope, collection: str, photos: Iterab
         except ServiceError as exc:
             face, why = None, str(exc)
         if face is None:
-            result.skipped.append((label, why))
+            result.skipped.append(Skipped(label, why))
         else:
             result.face_ids.append(face.face_id)
     if name and result.face_ids:
@@ -60,5 +66,5 @@ def enroll(svc: CollectionService, scope: Scope, collection: str, photos: Iterab
             users.create(scope, collection, name)
         done = users.associate(scope, collection, name, result.face_ids, threshold=0.0)
         result.associated = done.done
-        result.skipped += [(f.face_id, ", ".join(f.reasons)) for f in done.failed]
+        result.skipped += [Skipped(f.face_id, ", ".join(f.reasons)) for f in done.failed]
     return result

@@ -66,11 +66,11 @@ def enrol_photo(svc: CollectionService, scope: Scope, collection: str, user_id: 
             return Enrolled(filename, user_id, None, "no face at the chosen place", None)
     done = enroll(svc, scope, collection, [(filename, lambda: rgb)], name=user_id)
     if not done.face_ids:
-        reason = "; ".join(why for _, why in done.skipped) or "no face found"
+        reason = "; ".join(s.reason for s in done.skipped) or "no face found"
         return Enrolled(filename, user_id, None, reason, None)
     face_id = done.face_ids[0]
     if face_id not in done.associated:
-        reason = "; ".join(why for _, why in done.skipped) or "not associated"
+        reason = "; ".join(s.reason for s in done.skipped) or "not associated"
         return Enrolled(filename, user_id, face_id, f"indexed but not associated to {user_id}: {reason}", None)
     faces, _ = svc.list_faces(scope, collection, face_ids=[face_id])
     return Enrolled(filename, user_id, face_id, None, faces[0] if faces else None)
