@@ -137,7 +137,7 @@ class Runner:
         start_at = ((info.start_selector or {}).get("KVSStreamStartSelector") or {}).get("ProducerTimestamp")
         max_duration = (info.stop_selector or {}).get("MaxDurationInSeconds") if info.mode == CONNECTED_HOME \
             else None
-        began = time.time()
+        began = info.started_at or time.time()  # StartStreamProcessor's time: a worker taking over keeps the clock
         running = False
         max_side = 1280 if info.mode != CONNECTED_HOME else 640
         try:

@@ -164,3 +164,35 @@ def test_only_the_last_events_are_kept(svc):
     svc.delete(SCOPE, "porch")
     with pytest.raises(StreamProcessorNotFound):
         svc.event(evts[-1]["id"])
+
+
+def test_max_duration_counts_from_start_not_from_a_takeover(svc, monkeypatch):
+    """A worker that takes a processor over 5 s into a 6 s MaxDurationInSeconds stops it within a second."""
+    from oculi.streams import runner as runner_module
+
+    svc.start(SCOPE, "porch", None, {"MaxDurationInSeconds": 6})
+    pid = svc.describe(SCOPE, "porch").id
+    with svc.sessions.begin() as s:
+        from oculi.storage.db.stream_models import StreamProcessorRow
+
+        s.get(StreamProcessorRow, pid).started_at = time.time() - 5
+    svc.register_source("arn:aws:kinesisvideo:us-east-1:111111111111:stream/p/1", "/dev/null/none.mp4")
+    info = svc.claim(pid, "host:2")
+
+    class NoSource:  # a source that never gives a frame: only the clock can end the run
+        def __init__(self, *args, **kwargs):
+            import threading
+
+            self.stop = threading.Event()
+            self.url = "x"
+
+        def frames(self):
+            self.stop.wait(30)
+            return iter(())
+
+    monkeypatch.setattr(runner_module, "Source", NoSource)
+    r = runner_module.Runner(info, svc, None, None, None, svc.settings)
+    started = time.time()
+    status, message = r._work()
+    assert status == STOPPED and "MaxDurationInSeconds" in message
+    assert time.time() - started < 2.5
