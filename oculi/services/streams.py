@@ -26,7 +26,8 @@ from sqlalchemy.orm import sessionmaker
 from oculi.config import Settings
 from oculi.services.collections import MAX_TAGS, Scope, TooManyTags, decode_token, encode_token
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
-from oculi.storage.db.stream_models import StreamEventRow, StreamProcessorRow, StreamSource
+from oculi.services.stream_records import StreamRecords
+from oculi.storage.db.stream_models import StreamEventRow, StreamProcessorRow
 
 STOPPED, STARTING, RUNNING, FAILED, STOPPING, UPDATING = "STOPPED", "STARTING", "RUNNING", "FAILED", "STOPPING", \
     "UPDATING"
@@ -35,7 +36,6 @@ FACE_SEARCH, CONNECTED_HOME = "face_search", "connected_home"
 HOME_LABELS = ("PERSON", "PET", "PACKAGE", "ALL")
 DETECTABLE = ("PERSON", "PET")  # what the shipped models find; ALL means these here
 MAX_REGIONS = 10
-KEEP_EVENTS = 100  # per processor, in stream_events
 
 
 class StreamProcessorNotFound(ServiceError):
@@ -135,7 +135,7 @@ def check_regions(regions: list) -> None:
             raise InvalidParameter("A RegionOfInterest Polygon needs at least 3 points, each with X and Y")
 
 
-class StreamService:
+class StreamService(StreamRecords):
     def __init__(self, sessions: sessionmaker, settings: Settings, collections=None):
         self.sessions = sessions
         self.settings = settings
@@ -315,65 +315,6 @@ class StreamService:
             if len(tags) > MAX_TAGS:
                 raise TooManyTags(f"A resource can have at most {MAX_TAGS} tags; this would give it {len(tags)}")
             row.tags = json.dumps(tags, sort_keys=True)
-
-    # -- the last events ----------------------------------------------------------------------------
-
-    def record(self, processor_id: str, events: list[dict], frames: dict[str, tuple[str, str]]) -> None:
-        """Keep `events` (`frames`: event id -> (bucket, key) of the frame it is about), then only the newest
-        KEEP_EVENTS of the processor."""
-        if not events:
-            return
-        with self.sessions.begin() as s:
-            for evt in events:
-                bucket, key = frames.get(evt["id"], (None, None))
-                s.add(StreamEventRow(id=evt["id"], processor_id=processor_id, type=evt["type"], time=time.time(),
-                                     payload=json.dumps(evt), frame_bucket=bucket, frame_key=key))
-            s.flush()
-            keep = select(StreamEventRow.id).where(StreamEventRow.processor_id == processor_id) \
-                .order_by(StreamEventRow.time.desc()).limit(KEEP_EVENTS).scalar_subquery()
-            s.execute(delete(StreamEventRow).where(StreamEventRow.processor_id == processor_id,
-                                                   StreamEventRow.id.not_in(keep)))
-
-    def events(self, processor_id: str, limit: int = 20) -> list[StreamEventRow]:
-        with self.sessions() as s:
-            if s.get(StreamProcessorRow, processor_id) is None:
-                raise StreamProcessorNotFound(f"Stream processor {processor_id} does not exist")
-            return list(s.scalars(select(StreamEventRow).where(StreamEventRow.processor_id == processor_id)
-                                  .order_by(StreamEventRow.time.desc()).limit(min(limit, KEEP_EVENTS))))
-
-    def event(self, event_id: str) -> StreamEventRow:
-        with self.sessions() as s:
-            row = s.get(StreamEventRow, event_id)
-        if row is None:
-            raise StreamProcessorNotFound(f"Stream event {event_id} does not exist (or is older than the last "
-                                          f"{KEEP_EVENTS} of its processor)")
-        return row
-
-    # -- sources ----------------------------------------------------------------------------------
-
-    def register_source(self, stream_arn: str, url: str) -> None:
-        if not stream_arn or not url:
-            raise InvalidParameter("a source needs a stream ARN and a URL")
-        with self.sessions.begin() as s:
-            row = s.get(StreamSource, stream_arn)
-            if row is None:
-                s.add(StreamSource(stream_arn=stream_arn, url=url, created_at=time.time()))
-            else:
-                row.url = url
-
-    def remove_source(self, stream_arn: str) -> bool:
-        with self.sessions.begin() as s:
-            return s.execute(delete(StreamSource).where(StreamSource.stream_arn == stream_arn)).rowcount > 0
-
-    def sources(self) -> dict[str, str]:
-        with self.sessions() as s:
-            registered = {r.stream_arn: r.url for r in s.scalars(select(StreamSource))}
-        return dict(self.settings.stream_sources) | registered
-
-    def source_for(self, stream_arn: str) -> str | None:
-        with self.sessions() as s:
-            row = s.get(StreamSource, stream_arn)
-        return row.url if row is not None else self.settings.stream_sources.get(stream_arn)
 
     # -- the workers' side --------------------------------------------------------------------------
 

@@ -22,7 +22,6 @@ from oculi.services.streams import (
     STOPPING,
     ProcessorSpec,
     StreamProcessorInUse,
-    StreamProcessorNotFound,
     StreamService,
 )
 from oculi.storage.db.session import session_factory
@@ -151,7 +150,7 @@ def test_a_processor_left_stopping_by_a_dead_worker_is_stopped_not_run(svc):
 
 
 def test_only_the_last_events_are_kept(svc):
-    from oculi.services.streams import KEEP_EVENTS
+    from oculi.services.stream_records import KEEP_EVENTS, StreamEventNotFound
 
     pid = svc.describe(SCOPE, "porch").id
     proc = {"name": "porch", "arn": "a", "account": SCOPE.account, "region": SCOPE.region, "session_id": "s"}
@@ -162,7 +161,7 @@ def test_only_the_last_events_are_kept(svc):
     assert len(kept) == KEEP_EVENTS and kept[0].id == evts[-1]["id"]
     assert svc.event(evts[100]["id"]).frame_key == "k100.jpg"
     svc.delete(SCOPE, "porch")
-    with pytest.raises(StreamProcessorNotFound):
+    with pytest.raises(StreamEventNotFound):
         svc.event(evts[-1]["id"])
 
 
