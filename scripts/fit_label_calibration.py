@@ -14,7 +14,8 @@ VOC annotates every animal and vehicle of its classes, and these photos have non
 classifier's labels of the categories ABSENT are false examples too (without them the fit would only see the
 indoor classes these photos are full of, and over-trust a stray "Dog").
 Each model gets one fit, and each Rekognition category with at least MIN_EACH true and MIN_EACH false examples
-gets its own.
+gets its own; `judged` lists the labels with true examples (others keep their raw score: see
+oculi.ml.calibration).
 """
 
 from __future__ import annotations
@@ -53,35 +54,37 @@ def examples(analyzer: Analyzer, photo: voc.Photo) -> tuple[list, list, list]:
     objects, present = [], []
     for d in ev.objects:
         if label_service.category(d.name) in ABSENT:
-            objects.append((label_service.category(d.name), d.score, False))
+            objects.append((label_service.category(d.name), d.score, False, d.name))
     for name in {d.name for d in ev.objects if label_service.category(d.name) in ABSENT}:
-        present.append((label_service.category(name), max(d.score for d in ev.objects if d.name == name), False))
+        present.append((label_service.category(name), max(d.score for d in ev.objects if d.name == name), False,
+                        name))
     for cls, name in voc.COCO.items():
         truths = [(o[1] * scale_x, o[2] * scale_y, o[3] * scale_x, o[4] * scale_y)
                   for o in photo.objects if o[0] == cls]
         dets = [(d.score, (d.box[0] * w, d.box[1] * h, d.box[2] * w, d.box[3] * h)) for d in ev.objects
                 if d.name == name]
-        objects += [(label_service.category(name), s, ok) for s, ok in voc.match(dets, truths)]
+        objects += [(label_service.category(name), s, ok, name) for s, ok in voc.match(dets, truths)]
         if dets:
-            present.append((label_service.category(name), max(s for s, _ in dets), bool(truths)))
+            present.append((label_service.category(name), max(s for s, _ in dets), bool(truths), name))
     annotated = {o[0] for o in photo.objects}
     classes = []
     for name, (p, fine) in ev.classes.items():
         said = {name.lower(), *(f.lower() for _, f in fine)}
         judged = [cls for cls, names in voc.NAMES.items() if names & said]
         if label_service.category(name) in ABSENT and p >= 0.05:
-            classes.append((label_service.category(name), p, False))
+            classes.append((label_service.category(name), p, False, name))
         elif judged and p >= 0.05:
-            classes.append((label_service.category(name), p, any(c in annotated for c in judged)))
+            classes.append((label_service.category(name), p, any(c in annotated for c in judged), name))
     return objects, present, classes
 
 
 def fitted(rows: list) -> dict:
     groups = defaultdict(list)
-    for g, s, ok in rows:
+    for g, s, ok, _ in rows:
         groups[g].append((s, ok))
     s, y = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    out = {"default": list(vars(fit(s, y)).values()), "examples": [int(y.sum()), int((1 - y).sum())], "groups": {}}
+    out = {"default": list(vars(fit(s, y)).values()), "examples": [int(y.sum()), int((1 - y).sum())], "groups": {},
+           "judged": sorted({r[3] for r in rows if r[2]})}
     for g, items in sorted(groups.items()):
         ys = np.array([ok for _, ok in items])
         if ys.sum() >= MIN_EACH and (1 - ys).sum() >= MIN_EACH:

@@ -6,6 +6,10 @@ examples, per Rekognition category of the label (a chair and a cup are not equal
 `oculi/data/label_calibration.json` holds the fitted (a, b); scripts/fit_label_calibration.py refits it on the
 fitting half of the VOC photos (bench/voc.py) and records what it was fitted on. A (model, category) pair
 without its own fit uses the model's; a model without any fit keeps its raw score (a = 1, b = 0).
+A fit also lists the labels its examples could judge (`judged`): the photos say how often a chair the models
+report is there, not how often a refrigerator is (they are not annotated), and the indoor classes' high
+prior would lift every rare label over MinConfidence. Labels outside that list keep the raw score
+(`covers(name)` says which).
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ class Calibration:
 
     default: Platt
     groups: dict[str, Platt]
+    judged: frozenset[str] | None = None  # None: every label
+
+    def covers(self, name: str) -> bool:
+        return self.judged is None or name in self.judged
 
     def __call__(self, score: float, group: str = "") -> float:
         return self.groups.get(group, self.default)(score)
@@ -54,8 +62,10 @@ def calibration(implementation: str, use: str = "") -> Calibration:
     a second mapping of the same model's scores ("label": a detector's best box score -> P(the class is in the
     photo), where the plain one is P(this box is a true object))."""
     entry = _table().get("models", {}).get(implementation + (f"/{use}" if use else ""), {})
+    judged = entry.get("judged")
     return Calibration(Platt(*entry.get("default", (1.0, 0.0))),
-                       {k: Platt(*v) for k, v in entry.get("groups", {}).items()})
+                       {k: Platt(*v) for k, v in entry.get("groups", {}).items()},
+                       frozenset(judged) if judged is not None else None)
 
 
 def fit(scores: np.ndarray, truth: np.ndarray, l2: float = 0.01) -> Platt:

@@ -164,15 +164,15 @@ def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None
 
     for det in ev.objects:
         group = category(det.name)
-        conf = 100 * (boxes_cal(det.score, group) if boxes_cal else det.score)
-        presence = 100 * (present_cal(det.score, group) if present_cal else det.score)
+        conf = 100 * (boxes_cal(det.score, group) if boxes_cal and boxes_cal.covers(det.name) else det.score)
+        presence = 100 * present_cal(det.score, group) if present_cal and present_cal.covers(det.name) else conf
         if max(conf, presence) >= floor:
             label = add(det.name, presence)
             if conf >= floor:
                 label.instances.append((Box.from_corners(*det.box), conf))
 
     for name, (p, fine) in ev.classes.items():
-        label = add(name, 100 * (classes_cal(p, category(name)) if classes_cal else p))
+        label = add(name, 100 * (classes_cal(p, category(name)) if classes_cal and classes_cal.covers(name) else p))
         for _, alias in fine:
             if alias.lower() != name.lower() and alias not in label.aliases:
                 label.aliases.append(alias)

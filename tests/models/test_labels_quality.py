@@ -36,14 +36,16 @@ def voc_measures(analyzer):
 
 def test_named_share_on_held_out_voc(voc_measures):
     before, after = voc_measures["before"]["min55"], voc_measures["after"]["min55"]
-    # measured (bench/labels.py, held-out half, MinConfidence 55): before 0.26, after 0.50
+    # measured (bench/labels.py, held-out half, MinConfidence 55): before 0.26 (72/278), after 0.59 (163/278);
+    # labels a photo 2.3 before, 8.4 after
     assert before["named_share"] < 0.35
-    assert after["named_share"] >= 0.44, after["named_per_class"]
-    assert after["labels_per_photo_mean"] >= 2.5 * before["labels_per_photo_mean"]
+    assert after["named_share"] >= 0.53, after["named_per_class"]
+    assert after["labels_per_photo_mean"] >= 3 * before["labels_per_photo_mean"]
 
 
 def test_detection_ap_not_lower_than_before(voc_measures):
-    # measured: mAP@0.5 over the COCO-mapped classes 0.26 before, 0.33 after (calibrated boxes down to raw 0.2)
+    # measured: mAP@0.5 over the COCO-mapped classes 0.26 before, 0.33 after (boxes down to raw score 0.2; the
+    # photos are 640 px, under the default passes' tile size: OCULI_LABEL_PASSES=thorough tiles them, 0.46)
     assert voc_measures["after"]["map50"] >= voc_measures["before"]["map50"]
 
 
