@@ -7,8 +7,9 @@ StreamProcessorInformation, FaceSearchResponse) for the Kinesis data stream; a t
 `stream.face_matched` webhook event.
 
 Connected home runs the object detector (as person tracking does) and keeps one session per appearance of a
-label: it opens on the first detection (the frame is stored and Rekognition's LABEL_DETECTED notification sent
-at once, with a `stream.label_detected` event), follows the best-scoring frame, and closes after
+label: it opens on the first detection (the frame is stored, a `stream.label_detected` event sent at once, and
+Rekognition's LABEL_DETECTED notification too when it is the label's first in the session, as Rekognition
+notifies each label once a session), follows the best-scoring frame, and closes after
 `stream_session_gap_seconds` without the label (the best frame and its crop are stored, `stream.session_ended`
 says start, end and where the frames are). PET is a dog or a cat; PACKAGE has no model (refused at create).
 """
@@ -114,6 +115,7 @@ class ConnectedHomeMode:
         self.regions = regions
         self.gap = gap_seconds
         self.open: dict[str, Appearance] = {}
+        self.notified: set[str] = set()  # labels already announced on SNS in this session
         self.configure(proc)
 
     def configure(self, proc) -> None:
@@ -156,7 +158,17 @@ class ConnectedHomeMode:
         crop_key = app.first_key.replace("-first.jpg", "-first-crop.jpg")
         out.frames += [(app.first_key, rgb), (crop_key, _crop(rgb, box))]
         bbox = box_out_ratio(box)
-        out.sns.append({
+        if label not in self.notified:  # Rekognition notifies the first detection of each label in a session
+            self.notified.add(label)
+            out.sns.append(self._notification(app, label, crop_key, bbox, live, offset))
+        out.events.append(("stream.label_detected", {
+            "label": {"id": app.id, "name": label, "confidence": round(score * 100, 3), "box": bbox},
+            "frame": self._uri(app.first_key), "frame_offset_seconds": round(offset, 3),
+            "frame_read_at": round(live.read_at, 3)}))
+        return app
+
+    def _notification(self, app: Appearance, label: str, crop_key: str, bbox: dict, live, offset: float) -> dict:
+        return {
             "inputInformation": {"kinesisVideo": {"streamArn": self.proc.input_arn}},
             "eventNamespace": {"type": "LABEL_DETECTED"},
             "labels": [{"id": app.id, "name": label, "frameImageUri": self._uri(app.first_key),
@@ -167,12 +179,7 @@ class ConnectedHomeMode:
                             "frameOffsetMillis": int(offset * 1000)}},
                         "boundingBox": {k[0].lower() + k[1:]: v for k, v in bbox.items()}}],
             "eventId": str(uuid.uuid4()), "tags": {}, "sessionId": self.proc.session_id,
-            "startStreamProcessorSessionId": self.proc.session_id})
-        out.events.append(("stream.label_detected", {
-            "label": {"id": app.id, "name": label, "confidence": round(score * 100, 3), "box": bbox},
-            "frame": self._uri(app.first_key), "frame_offset_seconds": round(offset, 3),
-            "frame_read_at": round(live.read_at, 3)}))
-        return app
+            "startStreamProcessorSessionId": self.proc.session_id}
 
     def _close(self, out: Result, app: Appearance) -> None:
         key = self._key(f"{app.id}-{app.label.lower()}-best")

@@ -195,3 +195,41 @@ def test_max_duration_counts_from_start_not_from_a_takeover(svc, monkeypatch):
     status, message = r._work()
     assert status == STOPPED and "MaxDurationInSeconds" in message
     assert time.time() - started < 2.5
+
+
+def test_connected_home_notifies_each_label_once_a_session_and_keeps_each_appearance():
+    """Rekognition's SNS notification comes the first time a label is seen in a session; Oculi's own events
+    and best frames come for every appearance (a person leaving for longer than the gap and coming back)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from oculi.ml.tasks.object_detection import Detection
+    from oculi.streams.modes import ConnectedHomeMode
+    from oculi.video.decode import Frame
+    from oculi.video.features import Context
+
+    seen: list[list[Detection]] = []
+
+    class Detector:
+        def predict(self, rgb, min_score=0.4):
+            return seen.pop(0)
+
+    models = SimpleNamespace(get=lambda task: Detector())
+    proc = SimpleNamespace(settings={"Labels": ["ALL"]}, s3_prefix="p/", name="porch", session_id="s",
+                           s3_bucket="b", input_arn="arn:k")
+    mode = ConnectedHomeMode(Context(models, None, SCOPE), proc, Regions([]), gap_seconds=1.0)
+    person, cat = Detection("Person", 0.9, (0.1, 0.1, 0.4, 0.9)), Detection("Cat", 0.8, (0.5, 0.5, 0.9, 0.9))
+    timeline = [[person], [person, cat], [], [], [], [person], []]
+    results = []
+    for i, dets in enumerate(timeline):
+        seen.append(dets)
+        t = i * 0.5
+        results.append(mode.frame(LiveFrame(Frame(i, t, None), 100.0 + t), np.zeros((8, 8, 3), np.uint8), t))
+    results.append(mode.close())
+    sns = [lb["name"] for r in results for m in r.sns for lb in m["labels"]]
+    detected = [p["label"]["name"] for r in results for kind, p in r.events if kind == "stream.label_detected"]
+    ended = [p["label"]["name"] for r in results for kind, p in r.events if kind == "stream.session_ended"]
+    assert sorted(sns) == ["PERSON", "PET"]
+    assert sorted(detected) == ["PERSON", "PERSON", "PET"] and sorted(ended) == ["PERSON", "PERSON", "PET"]
+    assert all(key.startswith("p/porch/s/") for r in results for key, _ in r.frames)
