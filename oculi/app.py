@@ -9,6 +9,7 @@ from oculi.api import docs
 from oculi.api.bodies import BodyLimitMiddleware, is_aws
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
+from oculi.api.large_image_scope import LargeImageScope
 from oculi.api.observe import ObserveMiddleware
 from oculi.api.routes import (
     analyze,
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimitMiddleware, timeout=settings.body_timeout_seconds,
                        limit=lambda scope: max_request_bytes() if is_aws(scope) else settings.rest_request_bytes)
+    app.add_middleware(LargeImageScope)  # one large image at a time per process (oculi/large_images.py)
     app.add_middleware(ObserveMiddleware)  # added last: outermost, so it sees the body limits' answers too
 
     @app.post("/", include_in_schema=False)

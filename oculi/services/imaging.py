@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from oculi import large_images
 from oculi.services.errors import ImageTooLarge, InvalidImageFormat, InvalidParameter
 
 REKOGNITION_FORMATS = frozenset({"JPEG", "PNG"})
@@ -87,6 +88,7 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] =
                 f"the minimum is {MIN_SIDE} pixels on each side")
         if at_least and img.format == "JPEG":
             img.draft("RGB", (at_least, at_least))
+        large_images.admit(img.width * img.height)
         img.load()
         fmt = img.format
         if img.getexif().get(ORIENTATION, 1) != 1:  # each step copies every pixel: only when it changes them

@@ -9,7 +9,7 @@ from concurrent.futures import BrokenExecutor
 
 from sqlalchemy import delete, update
 
-from oculi import metrics
+from oculi import large_images, metrics
 from oculi.logs import bind
 from oculi.services import events, imaging, report
 from oculi.services.analysis import Analyzer
@@ -43,7 +43,7 @@ class AnalyzeHandler:
             with self.images.sessions.begin() as s:
                 job.finish(s)
             return []
-        with bind(image_id=row.id):
+        with bind(image_id=row.id), large_images.scope():
             if job.attempt == 1:
                 metrics.QUEUE_LATENCY.observe(max(time.time() - row.created_at, 0.0))
             return self._analyze(job, row)
