@@ -43,18 +43,21 @@ class LiveFrame:
 
 
 def describe_error(url: str, exc: BaseException) -> str:
-    text = str(exc)
+    """The cause in words, judged by the error's type first (a port number may contain "401"), never with the
+    URL's password (FFmpeg's messages quote the URL)."""
+    password = urlsplit(url).password
+    text = str(exc).replace(password, "***") if password else str(exc)
     safe = redact(url)
-    if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError) or "401" in text \
-            or "403" in text or "Unauthorized" in text:
+    if isinstance(exc, FileNotFoundError) or "No such file" in text:
+        return f"Source {safe} does not exist: {text}"
+    if isinstance(exc, ConnectionError | TimeoutError | av.error.ExitError) or "Connection refused" in text \
+            or "timed out" in text or "Immediate exit" in text:
+        return f"Source {safe} is unreachable (connection refused or timed out): {text}"
+    if isinstance(exc, av.error.HTTPUnauthorizedError | av.error.HTTPForbiddenError) or "Unauthorized" in text \
+            or "Forbidden" in text or "authorization failed" in text:
         return f"Source {safe} refused the credentials (wrong user or password): {text}"
     if isinstance(exc, av.error.InvalidDataError | av.error.EOFError | NotVideo) or "Invalid data" in text:
         return f"Source {safe} is not a video stream the decoder can read: {text}"
-    if isinstance(exc, FileNotFoundError) or "No such file" in text:
-        return f"Source {safe} does not exist: {text}"
-    if isinstance(exc, av.error.ExitError | TimeoutError) or "Connection refused" in text or "timed out" in text \
-            or "Immediate exit" in text:
-        return f"Source {safe} is unreachable (connection refused or timed out): {text}"
     return f"Source {safe} could not be read: {text}"
 
 

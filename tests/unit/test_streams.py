@@ -99,6 +99,10 @@ def test_source_errors_say_what_is_wrong():
     assert "secret" not in describe_error(url, ConnectionRefusedError("Connection refused"))
     assert "unreachable" in describe_error(url, ConnectionRefusedError("Connection refused"))
     assert "not a video" in describe_error(url, av.error.InvalidDataError(-1, "Invalid data"))
+    # FFmpeg quotes the URL: the password is hidden there too, and a port with "401" in it is not a 401
+    quoted = ConnectionRefusedError(111, "Connection refused", "rtsp://admin:secret@127.0.0.1:40175/cam")
+    said = describe_error("rtsp://admin:secret@127.0.0.1:40175/cam", quoted)
+    assert "unreachable" in said and "secret" not in said
 
 
 def test_stream_events_in_json_and_xml():
