@@ -22,7 +22,7 @@ from oculi.streams import stats
 from oculi.streams.modes import ConnectedHomeMode, FaceSearchMode, Result, jpeg
 from oculi.streams.outputs import Outputs, stream_event
 from oculi.streams.regions import Regions
-from oculi.streams.source import LiveFrame, Source, SourceFailed, redact
+from oculi.streams.source import LiveFrame, Source, SourceFailed, describe_error
 from oculi.video.features import Context
 
 LOG = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ class Runner:
             self.failure = str(exc)
         except Exception as exc:  # the decoder's surprises: the processor fails with the reason
             LOG.exception("stream reader failed")
-            self.failure = f"Source {redact(self.source.url)} failed: {type(exc).__name__}: {exc}"
+            self.failure = describe_error(self.source.url, exc)  # the cause, without the URL's password
         finally:
             with self.mailbox.cond:
                 self.mailbox.cond.notify()
