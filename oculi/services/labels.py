@@ -52,7 +52,7 @@ class LabelPasses:
 
     tiles: int = 2  # detector tiles at most (the cost is 1 + tiles detector runs)
     tile_min_side: int = 1000  # tiles only for photos at least this long (squeezed 3.3x by the whole-photo pass)
-    regions: int = 4  # classifier runs on parts of the photo
+    regions: int = 4  # classifier runs on parts of the photo (a grid of at most this many)
     crops: int = 3  # classifier runs on detected objects
     people: bool = True
     calibrated: bool = True
