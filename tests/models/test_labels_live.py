@@ -58,7 +58,7 @@ def test_indoor_photo_many_labels_max_labels_and_features(rekognition):
     for lb in r["Labels"]:
         for inst in lb["Instances"]:
             b = inst["BoundingBox"]
-            assert 0 <= b["Left"] and b["Left"] + b["Width"] <= 1.0001 and inst["Confidence"] >= 50
+            assert b["Left"] >= 0 and b["Left"] + b["Width"] <= 1.0001 and inst["Confidence"] >= 50
     assert r["ImageProperties"]["Foreground"]  # object instances split the photo
     top = rekognition.detect_labels(Image={"Bytes": img}, MaxLabels=3, MinConfidence=50)
     assert [lb["Name"] for lb in top["Labels"]] == [lb["Name"] for lb in r["Labels"]][:3]
