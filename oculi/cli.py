@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from oculi import console
 from oculi.config import get_settings
 
 
@@ -35,7 +36,7 @@ def cmd_models(args) -> int:
             rows.append((f.id, f.task, f.model, f"{f.package}=={f.version}", f.runtime, f.licence, status))
     rows.append(("text", "text", "PP-OCRv6 small det/rec/cls", _rapidocr_version(), "onnxruntime",
                  "Apache-2.0", "present (installed package)"))
-    _table(["id", "task", "model", "package", "runtime", "licence", "status"], rows)
+    console.table(["id", "task", "model", "package", "runtime", "licence", "status"], rows)
     return 0
 
 
@@ -43,12 +44,6 @@ def _rapidocr_version() -> str:
     from importlib.metadata import version
 
     return f"rapidocr=={version('rapidocr')}"
-
-
-def _table(headers, rows) -> None:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-    for row in [headers, *rows]:
-        print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _metrics_dir(settings, fresh: bool) -> None:
@@ -194,18 +189,6 @@ def cmd_analyze(args) -> int:
     return 0
 
 
-def _photos(paths: list[str]) -> list[Path]:
-    from oculi.services.imaging import IMAGE_SUFFIXES
-
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
-        else:
-            out.append(p)
-    return out
-
-
 def cmd_collections(args) -> int:
     from tqdm import tqdm
 
@@ -221,10 +204,10 @@ def cmd_collections(args) -> int:
     scope = Scope(settings.rest_account, settings.rest_region)
     if args.action == "list":
         page, _ = svc.list(scope, 4096, None)
-        _table(["collection", "faces", "users"], [(c.name, (d := svc.describe(scope, c.name)).face_count,
+        console.table(["collection", "faces", "users"], [(c.name, (d := svc.describe(scope, c.name)).face_count,
                                                    d.user_count) for c in page])
         return 0
-    photos = _photos(args.photos)
+    photos = console.photos(args.photos)
     if not photos:
         print("error: no photos given", file=sys.stderr)
         return 1

@@ -27,7 +27,8 @@ def _loader(analyzer, settings, path: Path):
 def cmd_celebrities(args) -> int:
     from tqdm import tqdm
 
-    from oculi.cli import _photos, _table
+    from oculi.console import photos as list_photos
+    from oculi.console import table
     from oculi.services.celebrities import CelebrityService
     from oculi.services.errors import ServiceError
 
@@ -35,14 +36,14 @@ def cmd_celebrities(args) -> int:
     gallery = CelebrityService(collections)
     try:
         if args.action == "list":
-            _table(["id", "name", "gender", "faces", "urls"],
+            table(["id", "name", "gender", "faces", "urls"],
                    [(c.id, c.name, c.known_gender or "-", c.face_count, " ".join(c.urls)) for c in gallery.list()])
             return 0
         if args.action == "remove":
             gallery.remove(args.id)
             print(f"removed {args.id}")
             return 0
-        photos = _photos(args.photos)
+        photos = list_photos(args.photos)
         bar = tqdm(photos, desc=f"adding {args.name}", unit="photo", disable=len(photos) < 2)
         added = gallery.add(args.name, ((p.name, _loader(analyzer, settings, p)) for p in bar), args.url or [],
                             args.gender)

@@ -55,9 +55,7 @@ def to_xml(evt: dict) -> bytes:
     if "video" in evt:
         return _video_xml(root, evt)
     if "stream" in evt:  # a stream processor's event (oculi/streams/outputs.py)
-        from oculi.streams.outputs import stream_xml
-
-        return stream_xml(root, evt)
+        return _stream_xml(root, evt)
     img = evt["image"]
     image = _attrs(ET.SubElement(root, "image"), id=img["id"], bucket=img["bucket"], key=img["key"],
                    filename=img["filename"], source=img["source"], status=img["status"],
@@ -108,3 +106,28 @@ CONTENT_TYPES = {"json": "application/json", "xml": "application/xml"}
 def render(evt: dict, fmt: str) -> bytes:
     """The body in a webhook's format; its Content-Type is CONTENT_TYPES[fmt]."""
     return to_xml(evt) if fmt == "xml" else to_json(evt)
+
+
+def _stream_xml(root: ET.Element, evt: dict) -> bytes:
+    """The XML form of a stream event (oculi/data/event.xsd): the processor and the event's scalars as the
+    attributes of <stream>, then the label (<labels>) or the face and its match (<faces>), as image events
+    have them; a failed processor's message as <error>."""
+    p = evt["stream"]
+    _attrs(ET.SubElement(root, "stream"), name=p["name"], arn=p["arn"], account=p.get("account"),
+           region=p.get("region"), sessionId=p.get("session_id"), input=p.get("input"), status=evt.get("status"),
+           frameOffsetSeconds=evt.get("frame_offset_seconds"), frameReadAt=evt.get("frame_read_at"),
+           frame=evt.get("frame"), firstFrame=evt.get("first_frame"), bestFrame=evt.get("best_frame"),
+           bestFrameCrop=evt.get("best_frame_crop"), bestFrameOffsetSeconds=evt.get("best_frame_offset_seconds"),
+           startOffsetSeconds=evt.get("start_offset_seconds"), endOffsetSeconds=evt.get("end_offset_seconds"))
+    if "label" in evt:
+        _attrs(ET.SubElement(ET.SubElement(root, "labels"), "label"), name=evt["label"]["name"],
+               confidence=evt["label"]["confidence"])
+    if "face" in evt:
+        b, m = evt["face"]["box"], evt.get("match") or {}
+        _attrs(ET.SubElement(ET.SubElement(root, "faces"), "face"), confidence=evt["face"]["confidence"],
+               left=b["Left"], top=b["Top"], width=b["Width"], height=b["Height"], collection=m.get("collection"),
+               userId=m.get("user_id"), externalImageId=m.get("external_image_id"), faceId=m.get("face_id"),
+               similarity=m.get("similarity"))
+    if evt.get("message") and evt.get("status") == "FAILED":
+        ET.SubElement(root, "error").text = evt["message"]
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

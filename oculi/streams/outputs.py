@@ -15,7 +15,6 @@ import logging
 import threading
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from oculi.services.collections import Scope
@@ -38,33 +37,6 @@ def stream_event(kind: str, processor: dict, **payload) -> dict:
     return {"id": str(uuid.uuid4()), "type": kind,
             "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "stream": processor, **{k: v for k, v in payload.items() if v is not None}}
-
-
-def stream_xml(root: ET.Element, evt: dict) -> bytes:
-    """The XML form of a stream event (oculi/data/event.xsd): the processor and the event's scalars as the
-    attributes of <stream>, then the label (<labels>) or the face and its match (<faces>), as image events
-    have them; a failed processor's message as <error>."""
-    from oculi.services.events import _attrs
-
-    p = evt["stream"]
-    _attrs(ET.SubElement(root, "stream"), name=p["name"], arn=p["arn"], account=p.get("account"),
-           region=p.get("region"), sessionId=p.get("session_id"), input=p.get("input"), status=evt.get("status"),
-           frameOffsetSeconds=evt.get("frame_offset_seconds"), frameReadAt=evt.get("frame_read_at"),
-           frame=evt.get("frame"), firstFrame=evt.get("first_frame"), bestFrame=evt.get("best_frame"),
-           bestFrameCrop=evt.get("best_frame_crop"), bestFrameOffsetSeconds=evt.get("best_frame_offset_seconds"),
-           startOffsetSeconds=evt.get("start_offset_seconds"), endOffsetSeconds=evt.get("end_offset_seconds"))
-    if "label" in evt:
-        _attrs(ET.SubElement(ET.SubElement(root, "labels"), "label"), name=evt["label"]["name"],
-               confidence=evt["label"]["confidence"])
-    if "face" in evt:
-        b, m = evt["face"]["box"], evt.get("match") or {}
-        _attrs(ET.SubElement(ET.SubElement(root, "faces"), "face"), confidence=evt["face"]["confidence"],
-               left=b["Left"], top=b["Top"], width=b["Width"], height=b["Height"], collection=m.get("collection"),
-               userId=m.get("user_id"), externalImageId=m.get("external_image_id"), faceId=m.get("face_id"),
-               similarity=m.get("similarity"))
-    if evt.get("message") and evt.get("status") == "FAILED":
-        ET.SubElement(root, "error").text = evt["message"]
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 class Outputs:
