@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class Base(DeclarativeBase):
-    pass
+from oculi.storage.db.base import Base
 
 
 class Collection(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oculi.storage.db.models import Base
+from oculi.storage.db.base import Base
 
 
 class VideoJob(Base):
