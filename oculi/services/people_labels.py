@@ -12,6 +12,8 @@ face of `oculi.services.faces.detect_faces(..., attributes=True)` gives:
 - Man / Woman / Boy / Girl: the product of the two, e.g. P(man) = P(adult) P(male) (age and gender come from
   separate networks). Parents Adult or Child, Male or Female, Person.
 - Smile: the face's Smile Confidence when Smile is true. Parents Face, Head, Person.
+- Every attribute label (Adult to Smile) is also multiplied by P(face) = the face's Confidence / 100: what is
+  said of a face is said only as surely as it is a face (a 94% face is at most a 94% Man).
 - Crowd: at least CROWD people (the larger of the person boxes and the faces); confidence rises from 60 at
   CROWD people by 8 a person, up to 99. Parent Person. No instances (it is the whole group).
 A label's confidence is its best instance's; a face is an instance of the labels it is more likely than not.
@@ -82,12 +84,13 @@ def people_labels(models: Models, rgb: np.ndarray, person_boxes: list[Box]) -> l
         add("Head", head_box(f.box), f.confidence)
         a = p_adult(*f.attributes["age_range"])
         m = p_male(f.attributes["gender"])
+        real = f.confidence / 100  # what is said of a face is said only as surely as it is a face
         for name, p in (("Adult", a), ("Child", 1 - a), ("Male", m), ("Female", 1 - m), ("Man", a * m),
                         ("Woman", a * (1 - m)), ("Boy", (1 - a) * m), ("Girl", (1 - a) * (1 - m))):
-            add(name, f.box, 100 * p)
+            add(name, f.box, 100 * real * p)
         smiling, smile_conf = f.attributes["smile"]
         if smiling:
-            add("Smile", f.box, smile_conf)
+            add("Smile", f.box, real * smile_conf)
     people = max(len(person_boxes), len(faces))
     if people >= CROWD:
         add("Crowd", None, min(99.0, 60.0 + 8.0 * (people - CROWD)))

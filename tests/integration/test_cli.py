@@ -67,7 +67,9 @@ def test_oculi_analyze_json_and_table(pack):
     done = run_oculi("analyze", photo, "--json", "--features", "labels,faces,moderation")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert len(out["faces"]) == 2 and out["labels"][0]["name"] == "Person" and out["moderation"] == []
+    names = [label["name"] for label in out["labels"]]
+    assert len(out["faces"]) == 2 and {"Person", "Man", "Face"} <= set(names) and out["moderation"] == []
+    assert names.index("Person") < 5  # among the top labels (people labels and clothing rank beside it)
     assert set(out["models"]) == {"labels", "faces", "moderation"}
     table = run_oculi("analyze", photo, "--features", "faces")
     assert table.returncode == 0 and "FACES (2)" in table.stdout
