@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from oculi.ml import memory
+
 LOG = logging.getLogger(__name__)
 LARGE_PIXELS = 16_000_000
 WAIT_SECONDS = 120.0
@@ -51,6 +53,7 @@ def scope() -> Iterator[None]:
         if hold.held:
             hold.held = False
             _gate.release()
+            memory.trim()  # glibc keeps the freed pixels otherwise: hand them back (a few ms, large images only)
 
 
 def admit(pixels: int) -> None:

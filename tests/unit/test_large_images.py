@@ -86,3 +86,14 @@ def test_the_http_middleware_scope_reaches_sync_routes_in_the_thread_pool():
         for _ in range(2):  # held by the first request, released at its end: the second is admitted too
             assert client.get("/decode").status_code == 200
     assert seen == [True, True]
+
+
+def test_memory_is_handed_back_after_a_request_that_held_a_large_image(monkeypatch):
+    trims = []
+    monkeypatch.setattr(large_images.memory, "trim", lambda: trims.append(1) or True)
+    with large_images.scope():
+        large_images.admit(100 * 100)
+    assert trims == []  # small images: nothing to give back
+    with large_images.scope():
+        large_images.admit(LARGE)
+    assert trims == [1]
