@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from oculi.ml.interfaces import FaceLandmarker
 from oculi.ml.sessions import LiteRtSession
+from oculi.ml.warp import affine_crop
 
 SIZE = 192
 
@@ -48,9 +48,7 @@ class MediaPipeFaceMesh(FaceLandmarker):
     def predict(self, rgb: np.ndarray, box, right_eye, left_eye) -> Mesh:
         origin, ax, ay = self.roi(box, right_eye, left_eye)
         src = np.float32([origin, origin + ax, origin + ay])
-        dst = np.float32([[0, 0], [SIZE, 0], [0, SIZE]])
-        crop = cv2.warpAffine(rgb, cv2.getAffineTransform(src, dst), (SIZE, SIZE), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT)
+        crop = affine_crop(rgb, src, SIZE)
         x = crop.astype(np.float32)[None] / 255.0
         with self.lock:
             pts, flag = self.session.run([x])

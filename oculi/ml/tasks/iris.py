@@ -16,6 +16,7 @@ import numpy as np
 
 from oculi.ml.interfaces import IrisLandmarker
 from oculi.ml.sessions import LiteRtSession
+from oculi.ml.warp import affine_crop
 
 SIZE = 64
 ROI_SCALE = 2.3
@@ -47,9 +48,7 @@ class MediaPipeIris(IrisLandmarker):
         centre = (a + b) / 2
         origin = centre - side / 2 * u - side / 2 * n
         src = np.float32([origin, origin + side * u, origin + side * n])
-        dst = np.float32([[0, 0], [SIZE, 0], [0, SIZE]])
-        crop = cv2.warpAffine(rgb, cv2.getAffineTransform(src, dst), (SIZE, SIZE), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
+        crop = affine_crop(rgb, src, SIZE, cv2.BORDER_REPLICATE)
         if flip:
             crop = crop[:, ::-1]
         x = np.ascontiguousarray(crop, np.float32)[None] / 255.0
