@@ -17,6 +17,7 @@ import numpy as np
 
 from oculi.ml.interfaces import FaceEmbedder, FaceRegion, Similarity
 
+SHRT_MAX = 32767  # OpenCV warps only sources whose sides are all shorter than this
 
 class SFace(FaceEmbedder):
     implementation = "sface"
@@ -35,9 +36,15 @@ class SFace(FaceEmbedder):
     @staticmethod
     def chip(rgb: np.ndarray, face: FaceRegion, net) -> np.ndarray:
         x0, y0, x1, y1 = face.box
+        five = np.asarray(face.five, np.float32).reshape(-1, 2)
+        if max(rgb.shape[:2]) >= SHRT_MAX:  # OpenCV's warp refuses such a source: cut the face's surroundings
+            pad = 1.5 * max(x1 - x0, y1 - y0)
+            cx, cy = max(0, int(x0 - pad)), max(0, int(y0 - pad))
+            rgb = rgb[cy: int(y1 + pad) + 1, cx: int(x1 + pad) + 1]
+            x0, x1, y0, y1, five = x0 - cx, x1 - cx, y0 - cy, y1 - cy, five - np.float32([cx, cy])
         row = np.zeros((1, 15), np.float32)
         row[0, :4] = (x0, y0, x1 - x0, y1 - y0)
-        row[0, 4:14] = np.asarray(face.five, np.float32).reshape(-1)
+        row[0, 4:14] = five.reshape(-1)
         # the warp does not care about channel order: cut from RGB, hand the network BGR
         return np.ascontiguousarray(net.alignCrop(rgb, row)[:, :, ::-1])
 
