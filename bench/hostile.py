@@ -25,8 +25,6 @@ import itertools
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -42,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("OCULI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 sys.path.insert(0, str(ROOT))
 
+from bench.serverproc import name_of, process_tree, rss, start_server, status_bytes, stop_server  # noqa: E402
 from tests.hostile_images import hostile_images  # noqa: E402
 
 PHOTO = DATA / "faces/face_recognition/examples/obama.jpg"
@@ -70,55 +69,6 @@ def call(http: httpx.Client, op: str, raw: bytes) -> tuple[int, str, float]:
     return r.status_code, code, elapsed
 
 
-def start_server(workers: int, data_dir: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR=data_dir)
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    log = open(Path(data_dir) / "server.log", "w")  # noqa: SIM115 (the server's until it exits): 5xx traces
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers",
-                             str(workers), "--log-level", "warning"], env=env, stderr=subprocess.STDOUT, stdout=log)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    raise RuntimeError("server did not start")
-
-
-def process_tree(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except FileNotFoundError:
-            pass
-    return out
-
-
-def status_field(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    except FileNotFoundError:
-        pass
-    return 0
-
-
-def name_of(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[-60:].strip()
-    except FileNotFoundError:
-        return "?"
-
-
 class Sampler(threading.Thread):
     """RSS of every process of the server every `every` seconds, while running."""
 
@@ -128,12 +78,8 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.samples.append((time.time(), {p: status_field(p, "VmRSS") for p in process_tree(self.pid)}))
+            self.samples.append((time.time(), rss(self.pid)))
             self.stop.wait(self.every)
-
-
-def rss(pid: int) -> dict[int, int]:
-    return {p: status_field(p, "VmRSS") for p in process_tree(pid)}
 
 
 def mib(n: float) -> float:
@@ -199,7 +145,9 @@ def main() -> None:
     good = PHOTO.read_bytes()
     photos = [good] + [p.read_bytes() for p in sorted(GROUP.glob("*.jpg"))[:6]]
     data_dir = f"/tmp/oculi-bench-hostile-{os.getpid()}"
-    proc, url = start_server(args.workers, data_dir)
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    proc, url = start_server(["--workers", str(args.workers), "--log-level", "warning"],
+                             env={"OCULI_DATA_DIR": data_dir}, log=Path(data_dir) / "server.log")  # 5xx traces
     try:
         with httpx.Client(base_url=url, timeout=900) as http:
             http.post("/", content=b'{"CollectionId": "bench-hostile"}', headers={
@@ -221,7 +169,7 @@ def main() -> None:
         burst_result["seconds"] = round(time.time() - t, 1)
         sampler.stop.set()
         sampler.join()
-        peaks = {p: status_field(p, "VmHWM") for p in process_tree(proc.pid)}
+        peaks = {p: status_bytes(p, "VmHWM") for p in process_tree(proc.pid)}
         time.sleep(30)
         resting_after = rss(proc.pid)
 
@@ -231,8 +179,7 @@ def main() -> None:
         soak_sampler.stop.set()
         soak_sampler.join()
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop_server(proc)
 
     pids = sorted(set(resting_before) | set(peaks))
     memory = {str(p): {"process": name_of(p) if p in resting_after else "(gone)",

@@ -16,15 +16,13 @@ import argparse
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
-import httpx
 import numpy as np
 from botocore.config import Config
 
@@ -32,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("OCULI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 sys.path.insert(0, str(ROOT))
 
+from bench.serverproc import access_log_seconds, cpu_seconds, peak_rss_mib, start_server, stop_server  # noqa: E402
 from oculi.config import Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import compare_faces, detect_faces  # noqa: E402
@@ -62,24 +61,6 @@ def interleaved(fns: list, repeat: int) -> list[list[float]]:
     return out
 
 
-def start_server(threads: int, embedding_processes: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR="/tmp/oculi-bench-data", OCULI_THREADS=str(threads),
-               OCULI_EMBEDDING_PROCESSES=str(embedding_processes))
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "2",
-                             "--role", "api", "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    raise RuntimeError("server did not start")
-
-
 def offline_client():
     """A boto3 client whose requests never leave the process (botocore's `before-send` answers `{}`): timing a
     call on it gives the client's own share of a request (validation, base64, JSON, SigV4 signing)."""
@@ -98,36 +79,6 @@ def offline_client():
                           aws_access_key_id="x", aws_secret_access_key="x")
     client.meta.events.register("before-send", answer)
     return client
-
-
-def process_tree(pid: int) -> list[int]:
-    """`pid` and all its descendants (uvicorn workers, their embedding processes)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}/task").iterdir():
-            todo += [int(c) for c in (task / "children").read_text().split()]
-    return out
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the whole process tree."""
-    total = 0
-    for p in process_tree(pid):
-        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def peak_rss_mib(proc: subprocess.Popen) -> dict[str, float]:
-    out = {}
-    for pid in process_tree(proc.pid):
-        status = Path(f"/proc/{pid}/status").read_text()
-        name = " ".join(Path(f"/proc/{pid}/cmdline").read_text().split("\0")[1:4])
-        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        out[f"{pid} {name}"] = hwm / 1024
-    return out
 
 
 def main() -> None:
@@ -160,7 +111,10 @@ def main() -> None:
                                    lambda: [px(b_portrait, moderation_side(m))],
                                    lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
     }
-    proc, url = start_server(args.threads, args.embedding_processes)
+    log = Path(tempfile.mkdtemp(prefix="oculi-bench-image-ops-")) / "server.log"
+    proc, url = start_server(["--workers", "2", "--role", "api"], log=log, env={
+        "OCULI_DATA_DIR": str(log.parent), "OCULI_THREADS": str(args.threads), "OCULI_LOG_FORMAT": "json",
+        "OCULI_EMBEDDING_PROCESSES": str(args.embedding_processes)})
     client = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                           aws_secret_access_key="x", config=Config(max_pool_connections=4, read_timeout=300))
     offline = offline_client()
@@ -176,8 +130,16 @@ def main() -> None:
                 [lambda models_on=models_on, arrays=arrays: models_on(*arrays),
                  lambda models_on=models_on, decoded=decoded: models_on(*decoded()),
                  lambda call=call: call(client), lambda call=call: call(offline)], args.repeat)
+            time.sleep(0.5)  # the access log line is written after the answer
+            op = name.split("(")[0]
+            server = access_log_seconds(log, op)[-args.repeat:]  # the server's time for the requests just timed
             entry = {"request": percentiles(req), "raw_model": percentiles(raw),
-                     "raw_decode_and_model": percentiles(raw_decode), "boto3_client_side": percentiles(client_side)}
+                     "raw_decode_and_model": percentiles(raw_decode), "boto3_client_side": percentiles(client_side),
+                     "inside_server": percentiles(server)}
+            # the issue's figure: the server's own time, first request byte to last answer byte, over decode +
+            # model calls on the same image in the same run
+            entry["server_over_decode_and_model"] = (entry["inside_server"]["p50_ms"]
+                                                     / entry["raw_decode_and_model"]["p50_ms"])
             entry["ratio_p50"] = entry["request"]["p50_ms"] / entry["raw_model"]["p50_ms"]
             entry["ratio_p50_with_decode"] = entry["request"]["p50_ms"] / entry["raw_decode_and_model"]["p50_ms"]
             entry["ratio_p50_server_side"] = ((entry["request"]["p50_ms"] - entry["boto3_client_side"]["p50_ms"])
@@ -194,13 +156,14 @@ def main() -> None:
             print(f"{name:24s} request p50 {entry['request']['p50_ms']:7.1f} ms  raw p50 "
                   f"{entry['raw_model']['p50_ms']:7.1f} ms  ratio {entry['ratio_p50']:.2f} "
                   f"({entry['ratio_p50_with_decode']:.2f} with decode, {entry['ratio_p50_server_side']:.2f} without "
-                  f"the client's {entry['boto3_client_side']['p50_ms']:.1f} ms)  "
+                  f"the client's {entry['boto3_client_side']['p50_ms']:.1f} ms)  inside the server "
+                  f"{entry['inside_server']['p50_ms']:.1f} ms = {entry['server_over_decode_and_model']:.2f} x decode + "
+                  f"models  "
                   f"1 client {entry['images_per_s_1_clients']:.2f}/s ({entry['cores_busy_1_clients']:.2f} cores)  "
                   f"2 clients {entry['images_per_s_2_clients']:.2f}/s ({entry['cores_busy_2_clients']:.2f} cores)")
-        rss = peak_rss_mib(proc)
+        rss = peak_rss_mib(proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
               "repeat": args.repeat, "threads": args.threads, "embedding_processes": args.embedding_processes,
               "operations": results, "peak_rss_mib": rss}

@@ -1,0 +1,123 @@
+"""A live `oculi serve` for the benchmarks, and what they read of it from /proc and its access log.
+
+Every benchmark that measures the server starts it the same way (a free port on 127.0.0.1, wait for
+/healthz) and reads the same things of its process tree (uvicorn workers, their embedding processes): CPU time,
+resident and peak memory. Processes may exit while they are being read (a recycled worker): they count as gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(args: list[str], env: dict[str, str] | None = None, log: Path | None = None,
+                 wait_s: float = 100.0) -> tuple[subprocess.Popen, str]:
+    """`oculi serve --port P <args>` with `env` over this process's environment; its output goes to `log`
+    (JSON access log lines included when OCULI_LOG_FORMAT=json) or nowhere. Returns once /healthz answers."""
+    port = free_port()
+    out = log.open("w") if log else subprocess.DEVNULL  # noqa: SIM115 (the server's until it exits)
+    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), *args],
+                            env=dict(os.environ, **(env or {})), stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering /healthz")
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.25)
+    proc.terminate()
+    raise RuntimeError("server did not answer /healthz in time")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its living descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def status_bytes(pid: int, field: str) -> int:
+    """A memory field of /proc/PID/status (VmRSS, VmHWM...) in bytes; 0 for a process that is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def name_of(pid: int, length: int = 60) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[-length:].strip()
+    except FileNotFoundError:
+        return "?"
+
+
+def rss(pid: int) -> dict[int, int]:
+    """Resident bytes of each process of the tree."""
+    return {p: status_bytes(p, "VmRSS") for p in process_tree(pid)}
+
+
+def peak_rss_mib(pid: int) -> dict[str, float]:
+    """Peak resident MiB (VmHWM) of each process of the tree, keyed by "PID command"."""
+    return {f"{p} {name_of(p)}": status_bytes(p, "VmHWM") / 2**20 for p in process_tree(pid)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the whole tree."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def access_log_seconds(log: Path, operation: str) -> list[float]:
+    """The server's own time for each request of `operation`, in order: the access log's duration_ms
+    (oculi/api/observe.py: from the app receiving the request to the last byte of its answer sent)."""
+    out = []
+    for line in log.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and rec.get("operation") == operation and "duration_ms" in rec:
+            out.append(rec["duration_ms"] / 1000)
+    return out
