@@ -28,6 +28,7 @@ PAGES = {  # URL -> file under static/
     "/people": "people.html",
     "/people/{collection}": "collection.html",
     "/door": "door.html",
+    "/streams": "streams.html",
     "/operations": "operations.html",
 }
 

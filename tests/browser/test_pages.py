@@ -10,7 +10,7 @@ import httpx
 from oculi.web.pages import PAGES, STATIC
 
 URLS = ["/", "/compare", "/gallery", "/images/00000000-0000-0000-0000-000000000000", "/people", "/people/employees",
-        "/door", "/operations"]
+        "/door", "/streams", "/operations"]
 
 
 def test_pages_and_assets_carry_a_strict_csp(web):
@@ -62,7 +62,7 @@ def test_dark_colour_scheme_keeps_contrast(browser, web):
 
     ctx = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
-    for url in ["/", "/gallery", "/people", "/door", "/operations", "/compare"]:
+    for url in ["/", "/gallery", "/people", "/door", "/operations", "/compare", "/streams"]:
         pg.goto(web.url + url)
         pg.wait_for_load_state("networkidle")
         assert pg.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(18, 19, 23)"

@@ -1,7 +1,8 @@
 """/v1/streams: the sources stream processors read (a Kinesis video stream ARN -> a URL Oculi can open), and
 every processor with its status and its last events (each with the frame it is about), for operators and the
-pages. The processors themselves are made and run through the Rekognition API (CreateStreamProcessor,
-StartStreamProcessor...)."""
+pages. The processors themselves are made through the Rekognition API (CreateStreamProcessor...); start and
+stop are here too, by id across accounts as the listing is, calling the same service methods as
+StartStreamProcessor and StopStreamProcessor (the Streams page's buttons)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from oculi.api.deps import ServicesDep
-from oculi.services.collections import ResourceNotFound
+from oculi.services.collections import ResourceNotFound, Scope
+from oculi.services.streams import ProcessorInfo, StreamProcessorNotFound
 from oculi.storage.blobs import BlobNotFound
 from oculi.streams.source import redact
 
@@ -47,6 +49,13 @@ class ProcessorPublic(BaseModel):
     input_arn: str
     session_id: str | None
     owner: str | None  # host:pid of the worker running it
+    source: str | None = Field(description="the URL its input stream ARN maps to (without its password); null "
+                                           "when none is registered")
+    settings: dict = Field(description="Rekognition's Settings.FaceSearch (CollectionId, FaceMatchThreshold) or "
+                                       "Settings.ConnectedHome (Labels, MinConfidence) body")
+    created_at: float
+    updated_at: float  # the last change of status or settings
+    started_at: float | None  # the last StartStreamProcessor
 
 
 class ProcessorsPublic(BaseModel):
@@ -73,12 +82,52 @@ def remove_source(svc: ServicesDep, stream_arn: str) -> Response:
     return Response(status_code=204)
 
 
+def _public(p: ProcessorInfo, sources: dict[str, str]) -> ProcessorPublic:
+    url = sources.get(p.input_arn)
+    return ProcessorPublic(id=p.id, name=p.name, arn=p.arn, account=p.account, region=p.region, mode=p.mode,
+                           status=p.status, status_message=p.status_message, input_arn=p.input_arn,
+                           session_id=p.session_id, owner=p.owner, source=redact(url) if url else None,
+                           settings=p.settings, created_at=p.created_at, updated_at=p.updated_at,
+                           started_at=p.started_at)
+
+
 @router.get("/streams/processors", response_model=ProcessorsPublic)
 def list_processors(svc: ServicesDep) -> ProcessorsPublic:
-    data = [ProcessorPublic(id=p.id, name=p.name, arn=p.arn, account=p.account, region=p.region, mode=p.mode,
-                            status=p.status, status_message=p.status_message, input_arn=p.input_arn,
-                            session_id=p.session_id, owner=p.owner) for p in svc.streams.all()]
+    sources = svc.streams.sources()
+    data = [_public(p, sources) for p in svc.streams.all()]
     return ProcessorsPublic(data=data, count=len(data))
+
+
+def _processor(svc, processor_id: str) -> ProcessorInfo:
+    found = [p for p in svc.streams.all() if p.id == processor_id]
+    if not found:
+        raise StreamProcessorNotFound(f"Stream processor {processor_id} does not exist")
+    return found[0]
+
+
+class ProcessorStart(BaseModel):
+    max_duration_seconds: int | None = Field(
+        default=None, ge=1, le=120, description="connected home only: stop after this many seconds "
+                                                "(StopSelector.MaxDurationInSeconds; Rekognition's 10 when unset)")
+
+
+@router.post("/streams/processors/{processor_id}/start", response_model=ProcessorPublic)
+def start_processor(svc: ServicesDep, processor_id: str, body: ProcessorStart | None = None) -> ProcessorPublic:
+    """StartStreamProcessor: STARTING, then RUNNING once a worker has its first frame (409 unless STOPPED or
+    FAILED)."""
+    p = _processor(svc, processor_id)
+    stop = {"MaxDurationInSeconds": body.max_duration_seconds} if body and body.max_duration_seconds else None
+    svc.streams.start(Scope(p.account, p.region), p.name, None, stop)
+    return _public(_processor(svc, processor_id), svc.streams.sources())
+
+
+@router.post("/streams/processors/{processor_id}/stop", response_model=ProcessorPublic)
+def stop_processor(svc: ServicesDep, processor_id: str) -> ProcessorPublic:
+    """StopStreamProcessor: STOPPING until its worker has let go, or STOPPED at once when none holds it (409
+    unless STARTING, RUNNING or UPDATING)."""
+    p = _processor(svc, processor_id)
+    svc.streams.stop(Scope(p.account, p.region), p.name)
+    return _public(_processor(svc, processor_id), svc.streams.sources())
 
 
 class EventPublic(BaseModel):

@@ -1,9 +1,10 @@
-// The top bar of every page (Analyze · Compare · Gallery · People · Door · Operations) and the sign-in state.
+// The top bar of every page (Analyze · Compare · Gallery · People · Door · Streams · Operations) and the sign-in
+// state.
 import { apiKey, setApiKey } from "./api.js";
 
 const LINKS = [
   ["/", "Analyze"], ["/compare", "Compare"], ["/gallery", "Gallery"], ["/people", "People"], ["/door", "Door"],
-  ["/operations", "Operations"],
+  ["/streams", "Streams"], ["/operations", "Operations"],
 ];
 
 function current(href) {
