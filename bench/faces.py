@@ -37,7 +37,8 @@ from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import detect_faces  # noqa: E402
 from tests.faces_composed import AWS, FR, GROUPS, PORTRAITS  # noqa: E402
 
-CONFIGS = [("yunet", "dlib"), ("yunet", "sface"), ("blazeface", "dlib")]
+# dlib-onnx: the same ResNet as dlib, converted to ONNX (oculi/ml/dlib_resnet.py); ms per face: bench/embedding.py
+CONFIGS = [("yunet", "dlib-onnx"), ("yunet", "dlib"), ("yunet", "sface"), ("blazeface", "dlib-onnx")]
 GROUP3 = AWS / "Keanu-Avril-Lawrence.jpg"
 
 

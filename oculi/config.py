@@ -23,8 +23,10 @@ class ModelChoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     face_detection: str | None = Field(default=None, description="yunet (default) or blazeface")
-    face_embedding: str | None = Field(default=None, description="dlib (default) or sface; a collection keeps "
-                                                                 "the embedder it was created with")
+    face_embedding: str | None = Field(default=None, description="dlib-onnx (default: dlib's ResNet run by "
+                                                                 "onnxruntime), dlib (the same network in dlib; "
+                                                                 "same vectors) or sface; a collection keeps the "
+                                                                 "embedder it was created with")
     face_alignment: str | None = None
     face_mesh: str | None = None
     age_gender: str | None = None
@@ -46,8 +48,10 @@ class Settings(BaseSettings):
     workers: int = Field(default=0, description="uvicorn worker processes; 0 = one per core")
     threads: int = Field(default=2, ge=1, description="intra-op threads per model session")
     embedding_processes: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=0,
-                                     description="worker processes of the dlib face embedding, which holds "
-                                                 "the GIL (0: run it in the request's process)")
+                                     description="worker processes of the face embedding in dlib's own "
+                                                 "runtime (OCULI_MODELS__FACE_EMBEDDING=dlib), which holds the "
+                                                 "GIL (0: run it in the request's process); dlib-onnx and sface "
+                                                 "need none")
     models: ModelChoice = Field(default_factory=ModelChoice, description="model implementation per task")
     optional_models: str = Field(default="", description="comma-separated optional model packages to use, "
                                                          "e.g. 'nudenet' (AGPL-3.0: explicit-nudity labels)")

@@ -4,6 +4,10 @@ A task kind (oculi.ml.interfaces: FaceDetector, FaceEmbedder, ...) sets `task`; 
 kind and sets `implementation`, which registers it. A second class under the same key is an error at import
 time: a same-named class silently replacing the first is how the old by-name registry lost models.
 `Models.get(FaceDetector)` returns the implementation that settings chose for that task, loaded once per process.
+
+Another runtime of the same model (dlib's face ResNet run by onnxruntime) subclasses it and sets `runtime`: it is
+chosen as "<implementation>-<runtime>" but keeps the model's `implementation`, the name its outputs go by (the face
+vectors a collection stores), so asking for that model by name gets whichever runtime settings chose.
 """
 
 from __future__ import annotations
@@ -35,12 +39,13 @@ class Task:
     version: ClassVar[str] = ""
     input_size: ClassVar[int | None] = None
     decode_side: ClassVar[int | None] = None  # pixels a side the image must keep, when more than input_size
+    runtime: ClassVar[str] = ""  # another runtime of the same model, with the same outputs (tested): "onnx"
     registry: ClassVar[dict[tuple[str, str], type[Task]]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "implementation" in cls.__dict__:
-            key = (cls.task, cls.implementation)
+        if "implementation" in cls.__dict__ or "runtime" in cls.__dict__:
+            key = (cls.task, cls.selector())
             other = Task.registry.get(key)
             if other is not None and other is not cls:
                 raise RegistryError(f"two implementations of {key[0]} named {key[1]!r}: "
@@ -65,6 +70,11 @@ class Task:
 
     def _load(self) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def selector(cls) -> str:
+        """The name settings choose this class by: its implementation, and its runtime when it has one."""
+        return f"{cls.implementation}-{cls.runtime}" if cls.runtime else cls.implementation
 
     @classmethod
     def needs_side(cls) -> int:
@@ -121,16 +131,24 @@ class Models:
         return cls
 
     def implementation(self, kind: type[Task]) -> str:
-        """The implementation settings chose for this kind of task."""
-        return self.choice[kind.task]
+        """The implementation (the model) settings chose for this kind of task, whatever runtime runs it."""
+        return self._class(kind.task, self.choice[kind.task]).implementation
+
+    def _resolve(self, kind: type[Task], implementation: str | None) -> tuple[str, str]:
+        """The registry key to use: the chosen one, or the one named; a name that is the chosen class's model
+        gets the chosen runtime."""
+        chosen = self.choice[kind.task]
+        if implementation is None or implementation == self._class(kind.task, chosen).implementation:
+            return kind.task, chosen
+        return kind.task, implementation
 
     def model_class(self, kind: type[T], implementation: str | None = None) -> type[T]:
         """The class (its declared version and input size) without loading the model."""
-        return self._class(kind.task, implementation or self.implementation(kind))  # type: ignore[return-value]
+        return self._class(*self._resolve(kind, implementation))  # type: ignore[return-value]
 
     def get(self, kind: type[T], implementation: str | None = None) -> T:
         """The loaded task: the chosen implementation of `kind`, or the one named (a collection's embedder)."""
-        key = (kind.task, implementation or self.implementation(kind))
+        key = self._resolve(kind, implementation)
         task = self._tasks.get(key)
         if task is None:
             with self._lock:

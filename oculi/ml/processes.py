@@ -1,5 +1,7 @@
 """Worker processes for dlib's face embedding, which holds the GIL while it runs: threads cannot spread it over
-the cores, processes can (DESIGN.md, "Embedded default and scale-out").
+the cores, processes can (DESIGN.md, "Embedded default and scale-out"). Only dlib's own runtime uses them
+(OCULI_MODELS__FACE_EMBEDDING=dlib); the default runtime of the same network, onnxruntime (`dlib-onnx`), lets go of
+the GIL and needs none.
 
 The caller cuts each face's 150x150 aligned chip (well under a millisecond) and a worker runs the ResNet on it:
 dlib's `compute_face_descriptor(chip)` gives exactly the vector of `compute_face_descriptor(image, shape)`, and

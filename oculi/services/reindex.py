@@ -147,8 +147,8 @@ def reindex(svc: CollectionService, scope: Scope, name: str, sources: Sources, e
             progress: Callable[[Iterable[StoredFace], int], Iterable[StoredFace]] = lambda it, n: it) -> Reindexed:
     """Embed every face of the collection again with `embedder` (default: the configured one) and switch the
     collection to it. `progress` wraps the loop over the faces (a progress bar)."""
-    target = embedder or svc.models.implementation(FaceEmbedder)
-    svc.models.model_class(FaceEmbedder, target)  # an unknown implementation fails here, before any work
+    # the model's name (a runtime's choice name, "dlib-onnx", is its model's, "dlib"); an unknown one fails here
+    target = svc.models.model_class(FaceEmbedder, embedder).implementation
     with svc.sessions() as s:
         col = svc.get(s, scope, name)
         pk, version, before = col.pk, col.vectors_version, col.face_embedder

@@ -113,8 +113,8 @@ def test_landmarks_sit_inside_the_face_in_order(models):
     assert abs(roll) < 10 and abs(yaw) < 20 and abs(pitch) < 25
 
 
-def test_embedding_workers_give_the_in_process_vector_and_outlive_a_killed_worker(models, pack):
-    """The session's models embed in worker processes (dlib holds the GIL); the vectors must be dlib's own,
+def test_embedding_workers_give_the_in_process_vector_and_outlive_a_killed_worker(pack):
+    """dlib's own runtime embeds in worker processes (it holds the GIL); the vectors must be dlib's own,
     and a worker killed -9 must cost nothing but a retry on a fresh pool."""
     import os
     import signal
@@ -122,10 +122,12 @@ def test_embedding_workers_give_the_in_process_vector_and_outlive_a_killed_worke
     from oculi.ml.base import Models
 
     group = load_rgb(data("faces/face_recognition/examples/knn_examples/test/obama_and_biden.jpg"))
+    models = Models(pack, processes=2, choice={"face_embedding": "dlib"})  # not the default dlib-onnx runtime
     embedder = models.get(FaceEmbedder, "dlib")
     assert embedder.pool is not None and embedder.pool.processes >= 1
     pooled = [f.vectors["dlib"] for f in detect_faces(models, group, embed=True)]
-    local = [f.vectors["dlib"] for f in detect_faces(Models(pack, processes=0), group, embed=True)]
+    local = [f.vectors["dlib"] for f in detect_faces(Models(pack, processes=0, choice={"face_embedding": "dlib"}),
+                                                     group, embed=True)]
     assert len(pooled) == len(local) >= 2
     assert all(np.array_equal(a, b) for a, b in zip(pooled, local, strict=True))
     os.kill(embedder.pool.pids()[0], signal.SIGKILL)

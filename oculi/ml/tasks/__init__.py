@@ -8,6 +8,7 @@ from oculi.ml.tasks import (  # noqa: F401
     face_detection,
     face_detection_yunet,
     face_embedding,
+    face_embedding_onnx,
     face_embedding_sface,
     face_mesh,
     image_classification,

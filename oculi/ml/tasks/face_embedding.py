@@ -2,7 +2,9 @@
 
 Reference: ageitgey/face_recognition `face_encodings` (5-point shape, `compute_face_descriptor`, no jitter).
 dlib holds the GIL while it computes, so with `processes` > 0 the network runs in that many worker processes
-(oculi.ml.processes): concurrent requests and the faces of one image then use every core.
+(oculi.ml.processes): concurrent requests and the faces of one image then use every core. The default runtime
+of this network is onnxruntime (face_embedding_onnx.py, `dlib-onnx`: the same descriptors, no GIL held); this
+class is dlib's own (`OCULI_MODELS__FACE_EMBEDDING=dlib`), the reference that one is tested against.
 """
 
 from __future__ import annotations

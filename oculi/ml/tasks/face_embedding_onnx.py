@@ -1,0 +1,58 @@
+"""dlib's face ResNet, the same network as `face_embedding.DlibEmbedder`, run by onnxruntime
+(OCULI_MODELS__FACE_EMBEDDING=dlib-onnx).
+
+The graph is converted from the pinned `.dat` file by oculi.ml.dlib_resnet on first use and cached under
+`<home>/derived/` (nothing is downloaded; the cache is keyed by the file's pinned sha256). The face is aligned and
+cut exactly as for dlib (`dlib.get_face_chip`, 150 px, padding 0.25) and the descriptors equal dlib's to ~1e-6
+(tests/models/test_dlib_onnx.py), so the implementation stays "dlib": FaceModelVersion, IndexFacesModelVersion,
+the similarity scale and the vectors of existing collections are unchanged, and a collection made with either
+runtime is searched with the one settings choose. onnxruntime lets go of the GIL and uses SIMD on every intra-op
+thread, so no worker processes are needed (`embedding_processes` is not used here).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import dlib
+import numpy as np
+
+from oculi.ml.dlib_resnet import converted
+from oculi.ml.interfaces import FaceRegion
+from oculi.ml.processes import CHIP_PADDING, CHIP_SIZE
+from oculi.ml.sessions import OnnxSession
+from oculi.ml.tasks.face_embedding import DlibEmbedder
+
+LOG = logging.getLogger(__name__)
+
+
+class DlibOnnxEmbedder(DlibEmbedder):
+    runtime = "onnx"
+
+    def _load(self) -> None:
+        self.shapes = dlib.shape_predictor(str(self.pack.path("dlib_shape5")))
+        source = self.pack.path("dlib_embedding")  # verified against its pinned sha256
+        sha = next(f.sha256 for f in self.pack.files() if f.id == "dlib_embedding")
+        path = converted(source, self.pack.home / "derived", sha)
+        try:
+            self.session = OnnxSession(path, self.threads)
+        except Exception:  # a damaged cached conversion (a full disk, an edit): convert again, once
+            LOG.warning("the cached conversion %s does not load: converting %s again", path, source.name)
+            path.unlink(missing_ok=True)
+            self.session = OnnxSession(converted(source, self.pack.home / "derived", sha), self.threads)
+
+    def chip(self, rgb: np.ndarray, face: FaceRegion) -> np.ndarray:
+        shape = face.shape
+        if shape is None:
+            with self.lock:
+                shape = self.shapes(rgb, dlib.rectangle(*(int(round(v)) for v in face.box)))
+        return dlib.get_face_chip(rgb, shape, size=CHIP_SIZE, padding=CHIP_PADDING)
+
+    def describe(self, chips: np.ndarray) -> np.ndarray:
+        """Descriptors (N, 128) of aligned chips (N, 150, 150, 3) uint8 RGB."""
+        return self.session.run([np.ascontiguousarray(chips, dtype=np.uint8)])[0]
+
+    def submit(self, rgb: np.ndarray, face: FaceRegion) -> Callable[[], np.ndarray]:
+        vector = self.describe(self.chip(rgb, face)[None])[0].astype(np.float32)
+        return lambda: vector
