@@ -100,6 +100,10 @@ def test_processor_running_event_frame_stop_start_and_sources(spage, ssrv, moto,
     assert frame.headers["content-type"] == "image/jpeg"
     assert img.evaluate("(el) => el.naturalWidth") == Image.open(io.BytesIO(frame.content)).width  # that frame
     assert "PERSON" in img.get_attribute("alt")
+    box = event["event"]["label"]["box"]  # drawn over the frame where the API says it is
+    drawn = row.locator(".thumb rect.mark").evaluate(
+        "(r) => ['x', 'y', 'width', 'height'].map((k) => +r.getAttribute(k))")
+    assert drawn == pytest.approx([box["Left"], box["Top"], box["Width"], box["Height"]], abs=1e-6)
     check_axe(pg)
     screenshot(pg, "streams")
 

@@ -70,9 +70,9 @@ function eventItem(e) {
   const stamp = new Date(e.time * 1000);
   const li = h("li", { class: "event", dataset: { id: e.id, type: e.type } });
   if (e.frame_url) {
-    const img = h("img", { class: "frame", alt: d.alt, width: "160", height: "90", decoding: "async" });
+    const img = h("img", { class: "frame", alt: d.alt, width: "160", height: "120", decoding: "async" });
     showImage(img, e.frame_url).catch(() => { img.alt = `${d.alt} (could not be loaded)`; });
-    li.append(img);
+    li.append(h("span", { class: "thumb" }, img, boxOver(e.event || {})));
   } else {
     li.append(h("span", { class: "frame none", "aria-hidden": "true" }));
   }
@@ -80,6 +80,26 @@ function eventItem(e) {
     h("time", { datetime: stamp.toISOString() }, stamp.toLocaleString()),
     h("strong", { class: "title" }, d.title), h("span", { class: "detail muted" }, d.detail)));
   return li;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The box of what was seen (Rekognition's ratio BoundingBox), over the thumbnail in the frame's own ratios. */
+function boxOver(ev) {
+  const box = (ev.label || {}).box || (ev.face || {}).box;
+  if (!box) return null;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 1 1");
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  for (const cls of ["edge", "mark"]) {
+    const r = document.createElementNS(SVG, "rect");
+    const at = { x: box.Left, y: box.Top, width: box.Width, height: box.Height };
+    for (const [k, v] of Object.entries(at)) r.setAttribute(k, String(v));
+    r.setAttribute("class", cls);
+    svg.append(r);
+  }
+  return svg;
 }
 
 function dropItem(li) {
