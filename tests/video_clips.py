@@ -121,3 +121,45 @@ def encode(frames: list[np.ndarray], path: Path, fps: int = FPS, codec: str = "l
 
 def storyboard_mp4(path: Path) -> Path:
     return encode(storyboard(), path)
+
+
+# The transitions clip (320x240, 25 fps, 10 s): gradual transitions, with their ground truth in TRANSITIONS.
+#   0-49     shot A: a diagonal pan across a VOC photo (a street), still panning through the dissolve
+#   50-74    a 1 s linear dissolve from A into B (frame 50 + i is (i + 1) / 26 of B), its middle at frame 62
+#   75-124   shot B: two known people
+#   125      cut to C: another VOC photo
+#   175-199  a 1 s fade through black: C fades out over 12 frames to a black frame 187, D fades up over 12
+#   200-249  shot D: a person walking behind a pillar (motion, no transition)
+T_FPS = 25
+TRANSITIONS = {"dissolve": (50, 75), "cut": (125, 126), "fade": (175, 200)}  # [first, end) of each transition
+TRANSITION_MIDDLES = [62, 125, 187]  # where a new shot should start
+
+
+def fade_alpha(i: int) -> float:
+    """Brightness of frame 175 + i of the fade through black (0 <= i < 25): 1 -> 0 at i = 12 -> 1."""
+    return abs(i - 12) / 12
+
+
+def transition_frames() -> list[np.ndarray]:
+    street = load_rgb(data("objects/voc2007/images-optional/2007_000129.jpg"))
+    wide = _fit(street, int(street.shape[1] * 1.5 * H / street.shape[0]), int(H * 1.5))
+    pan = [wide[int((wide.shape[0] - H) * i / 74):][:H, int((wide.shape[1] - W) * i / 74):][:, :W] for i in range(75)]
+    people = people_frame()
+    other = load_rgb(data("objects/voc2007/images-optional/2007_000032.jpg"))
+    c = _fit(other, W, H)
+    walk = walk_frames(50)
+    frames = pan[:50]
+    for i in range(25):
+        a = (i + 1) / 26
+        frames.append(np.rint((1 - a) * pan[50 + i].astype(np.float32) + a * people).astype(np.uint8))
+    frames += [people] * 50
+    frames += [c] * 50
+    for i in range(25):
+        base = c if i < 12 else walk[0]
+        frames.append(np.rint(fade_alpha(i) * base.astype(np.float32)).astype(np.uint8))
+    frames += walk
+    return frames
+
+
+def transitions_mp4(path: Path) -> Path:
+    return encode(transition_frames(), path, fps=T_FPS)

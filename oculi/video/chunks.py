@@ -42,7 +42,7 @@ def run(path: str, info: decode.VideoInfo, features: list[str], params: dict, ct
     signals = None
     if "segments" in features:
         black = seg.BlackFrameFilter(**params.get("black_frame", {}))
-        signals = seg.FrameSignals(black, info.color_range, state.get("segments"))
+        signals = seg.FrameSignals(black, info.color_range, state.get("segments"), info.frame_rate)
     fps = info.frame_rate
     decode_s, frames, sampled = 0.0, 0, dict.fromkeys(features, 0)
     pending: deque = deque()  # (feature, time, millis, pixels, future of its detections), in frame order

@@ -7,7 +7,7 @@ from __future__ import annotations
 from oculi.video import segments as seg
 from oculi.video.decode import VideoInfo
 
-SHOT_MODEL = "oculi-shots-1 (colour histogram + luma difference, hard cuts)"
+SHOT_MODEL = "oculi-shots-2 (hard cuts, dissolves by the linear-mix test, fades through black)"
 CUE_MODEL = "oculi-cues-1 (black frames, SMPTE/EBU colour bars)"
 
 
@@ -15,7 +15,7 @@ def segment_records(rows: list, info: VideoInfo, params: dict) -> list[dict]:
     types = set(params.get("segment_types") or ["SHOT", "TECHNICAL_CUE"])
     black = seg.BlackFrameFilter(**params.get("black_frame", {}))
     found = seg.segments(rows, black, info.frames - 1, types, params.get("shot_min_confidence", 50.0),
-                         params.get("cue_min_confidence", 50.0))
+                         params.get("cue_min_confidence", 50.0), info.frame_rate)
     rate, out = info.frame_rate, []
     for s in found:
         start, end = seg.millis(s.first, rate), seg.millis(s.last + 1, rate)

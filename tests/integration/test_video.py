@@ -13,9 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import Server, assert_shape, data
-from tests.video_clips import CUTS, SCENES, WORDS, storyboard_mp4
+from tests.video_clips import CUTS, SCENES, TRANSITION_MIDDLES, WORDS, storyboard_mp4, transitions_mp4
 
 VIDEO = {"S3Object": {"Bucket": "videos", "Name": "story.mp4"}}
+TRANSITIONS = {"S3Object": {"Bucket": "videos", "Name": "transitions.mp4"}}
 FPS = 10
 
 
@@ -44,6 +45,7 @@ def vsrv(pack, tmp_path_factory) -> Server:
     folder = tmp_path_factory.mktemp("video")
     (folder / "objects" / "videos").mkdir(parents=True)
     storyboard_mp4(folder / "objects" / "videos" / "story.mp4")
+    transitions_mp4(folder / "objects" / "videos" / "transitions.mp4")
     server = Server(folder, workers=1, env={"OCULI_VIDEO_CHUNK_SECONDS": "3", "OCULI_RETRY_BASE_SECONDS": "0.3"})
     yield server
     server.stop()
@@ -68,6 +70,8 @@ def jobs(rk) -> dict[str, str]:
         "persons": rk.start_person_tracking(Video=VIDEO),
         "text": rk.start_text_detection(Video=VIDEO),
         "moderation": rk.start_content_moderation(Video=VIDEO, MinConfidence=60),
+        "transitions": rk.start_segment_detection(Video=TRANSITIONS, SegmentTypes=["SHOT", "TECHNICAL_CUE"], Filters={
+            "ShotFilter": {"MinSegmentConfidence": 60}, "TechnicalCueFilter": {"MinSegmentConfidence": 60}}),
     }
     for op, r in (("StartSegmentDetection", started["segments"]), ("StartLabelDetection", started["labels"])):
         assert_shape(op, r)
@@ -100,6 +104,26 @@ def test_segments_cuts_black_and_bars(rk, jobs):
     assert (black["StartTimecodeSMPTE"], black["EndTimecodeSMPTE"], black["DurationSMPTE"]) == \
         ("00:00:05:00", "00:00:06:00", "00:00:01:00")
     assert black["DurationFrames"] == 10 and black["DurationMillis"] == 1000
+
+
+def test_segments_dissolve_and_fade_through_black(rk, jobs):
+    """A pan dissolving into a still, a cut, a fade through black into a walk (25 fps): one new shot within
+    2 frames of each transition's middle, the fade's black frames as a BlackFrames cue, nothing else."""
+    r = wait(rk.get_segment_detection, jobs["transitions"])
+    assert_shape("GetSegmentDetection", r)
+    assert r["JobStatus"] == "SUCCEEDED", r.get("StatusMessage")
+    assert r["VideoMetadata"][0]["FrameRate"] == 25.0
+    shots = [s for s in r["Segments"] if s["Type"] == "SHOT"]
+    starts = [s["StartFrameNumber"] for s in shots]
+    assert starts[0] == 0 and len(starts) == 1 + len(TRANSITION_MIDDLES), starts
+    for found, middle in zip(starts[1:], TRANSITION_MIDDLES, strict=True):
+        assert abs(found - middle) <= 2, (starts, TRANSITION_MIDDLES)
+    for s in shots[1:]:  # 25 fps, non-drop: HH:MM:SS:FF of the first frame, 40 ms a frame
+        n = s["StartFrameNumber"]
+        assert s["StartTimecodeSMPTE"] == f"00:00:{n // 25:02d}:{n % 25:02d}" and s["StartTimestampMillis"] == n * 40
+    cues = [s for s in r["Segments"] if s["Type"] == "TECHNICAL_CUE"]
+    assert [c["TechnicalCueSegment"]["Type"] for c in cues] == ["BlackFrames"]
+    assert cues[0]["StartFrameNumber"] <= TRANSITION_MIDDLES[2] <= cues[0]["EndFrameNumber"]
 
 
 def test_labels_in_their_scenes_sorted_aggregated_and_paged(rk, jobs):

@@ -66,13 +66,15 @@ def test_segments_from_frame_signals():
     assert not [s for s in seg.segments(rows, seg.BlackFrameFilter(), 59, {"SHOT"}) if s.type != "SHOT"]
 
 
-def test_a_fade_through_black_bounds_shots():
-    rows = []
+def test_a_fade_through_black_is_one_shot_boundary():
+    rows = []  # rows as jobs committed them before the dissolve test (frame, change, black share, bars)
     for n in range(50):  # fade out over 10-19, black 20-29, fade in over 30-39: no frame changes by a cut's worth
         black = 1.0 if 20 <= n < 30 else 0.0
         rows.append((n, 1.0 if n == 0 else (0.06 if 10 <= n < 40 else 0.01), black, 0.0))
-    shots = [(s.first, s.last, s.confidence) for s in seg.segments(rows, seg.BlackFrameFilter(), 49, {"SHOT"})]
-    assert shots == [(0, 19, 100.0), (20, 29, seg.FADE_CONFIDENCE), (30, 49, seg.FADE_CONFIDENCE)]
+    found = seg.segments(rows, seg.BlackFrameFilter(), 49, {"SHOT", "TECHNICAL_CUE"}, frame_rate=10.0)
+    shots = [(s.first, s.last, s.confidence) for s in found if s.type == "SHOT"]
+    assert shots == [(0, 24, 100.0), (25, 49, seg.FADE_CONFIDENCE)]  # in the middle of the black frames
+    assert [(s.cue, s.first, s.last) for s in found if s.type == "TECHNICAL_CUE"] == [("BlackFrames", 20, 29)]
     assert len(seg.segments(rows, seg.BlackFrameFilter(), 49, {"SHOT"}, shot_min_confidence=80.0)) == 1
 
 
