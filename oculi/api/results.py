@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # what is sent, whether the document shows it as an answer or as a webhook's body: one schema of each model
+    model_config = ConfigDict(extra="forbid", json_schema_mode_override="serialization")
 
 
 class _Sparse(_Model):
@@ -152,7 +153,9 @@ class ResultV1(_Sparse):
     models: dict[str, str] = Field(description="the version of each model that ran, by feature")
     labels: list[LabelResult] | None = None
     faces: list[FaceResult] | None = Field(None, description="largest first")
-    text: list[TextResult] | None = Field(None, description="lines")
+    text: list[TextResult] | None = Field(
+        None, description="as DetectText gives them: the lines (type LINE), then their words (type WORD, parent_id = "
+                          "the line's id); a result stored before words were kept has lines only")
     moderation: list[ModerationResult] | None = None
     properties: PropertiesResult | None = None
     enrolled: Enrolled | None = Field(None, description="set when the image came in under the employees prefix")

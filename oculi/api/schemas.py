@@ -7,7 +7,9 @@ from pydantic import BaseModel, Field
 from oculi.api.results import ResultV1
 
 
-class ImagePublic(BaseModel):
+class ImageSummary(BaseModel):
+    """A stored image as the REST API and the webhook events show it (ImageService.summary())."""
+
     id: str
     bucket: str
     key: str
@@ -26,6 +28,9 @@ class ImagePublic(BaseModel):
     error: str | None
     created_at: float
     analyzed_at: float | None
+
+
+class ImagePublic(ImageSummary):
     result: ResultV1 | None = Field(None, description="the analysis (schema version 1), once status is done")
 
 

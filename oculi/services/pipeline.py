@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 
 from oculi import large_images, metrics
 from oculi.logs import bind
-from oculi.services import events, imaging, report
+from oculi.services import events, imaging, report, result_json
 from oculi.services.analysis import Analyzer
 from oculi.services.enrollment import ensure_collection, index_largest
 from oculi.services.errors import ServiceError
@@ -74,9 +74,8 @@ class AnalyzeHandler:
         matches = match_faces(self.collections, scope, img.rgb, faces, searched, MATCH_THRESHOLD) \
             if searched and faces else []
         for face, found in zip(result.get("faces", []), matches, strict=False):
-            face["match"] = None if found.status == OUTSIDER else {
-                "collection": found.collection, "user_id": found.user_id, "face_id": found.face_id,
-                "external_image_id": found.external_image_id, "similarity": found.similarity}
+            face["match"] = None if found.status == OUTSIDER else result_json.match(
+                found.collection, found.user_id, found.face_id, found.external_image_id, found.similarity)
         enrolled = self._enroll(row, img.rgb) if row.enroll_as else None
         if enrolled is not None:
             result["enrolled"] = enrolled
@@ -98,7 +97,7 @@ class AnalyzeHandler:
         if stored is None:
             return {"collection": name, "external_image_id": row.enroll_as, "face_id": None, "reason": why}
         return {"collection": name, "external_image_id": row.enroll_as, "face_id": stored.face_id,
-                "box": vars(stored.box)}
+                "box": result_json.box(stored.box)}
 
     def _commit(self, job: JobRun, row: Image, result: dict) -> list[str]:
         labels: dict[str, float] = {}
@@ -106,7 +105,7 @@ class AnalyzeHandler:
             for name in [lb["name"], *lb["aliases"], *lb["parents"]]:
                 labels[name.lower()] = max(labels.get(name.lower(), 0.0), lb["confidence"])
         moderation = result.get("moderation", [])
-        text = "\n".join(t["text"].lower() for t in result.get("text", []))
+        text = "\n".join(t["text"].lower() for t in result.get("text", []) if t["type"] == "LINE")
         with self.images.sessions.begin() as s:
             job.finish(s)
             if s.get(Image, row.id) is None:  # deleted while we worked: leave nothing behind
@@ -117,14 +116,12 @@ class AnalyzeHandler:
             s.execute(delete(ImageFace).where(ImageFace.image_id == row.id))
             s.add_all(ImageLabel(image_id=row.id, name=n, confidence=c, created_at=row.created_at)
                       for n, c in labels.items())
-            event_faces = []
             for face in result.get("faces", []):
                 m, b = face.get("match") or {}, face["box"]
                 s.add(ImageFace(image_id=row.id, left=b["left"], top=b["top"], width=b["width"], height=b["height"],
                                 confidence=face["confidence"], collection=m.get("collection"),
                                 face_id=m.get("face_id"), user_id=m.get("user_id"),
                                 external_image_id=m.get("external_image_id"), similarity=m.get("similarity")))
-                event_faces.append({"box": b, "confidence": face["confidence"], **m})
             enrolled = result.get("enrolled")
             if enrolled and enrolled["face_id"]:
                 b = enrolled["box"]
@@ -135,28 +132,22 @@ class AnalyzeHandler:
                 status="done", error=None, flagged=bool(moderation), text=text, analyzed_at=time.time(),
                 width=result["image"]["width"], height=result["image"]["height"]))
             summary = self.images.summary(s.get(Image, row.id))
-            found = self._events(summary, result, event_faces)
+            found = self._events(summary, result)
             return self.webhooks.outbox(s, found)
 
     @staticmethod
-    def _events(summary: dict, result: dict, faces: list[dict]) -> list[dict]:
-        labels = [{"name": lb["name"], "confidence": lb["confidence"], "category": lb["category"]}
-                  for lb in result.get("labels", [])]
-        text = [{"text": t["text"], "confidence": t["confidence"]} for t in result.get("text", [])]
-        moderation = result.get("moderation", [])
-        out = [events.event("image.analyzed", summary, labels=labels, faces=faces, text=text,
-                            moderation=moderation if "moderation" in result else None)]
-        matched = [f for f in faces if f.get("collection")]
-        if matched:
-            out.append(events.event("face.matched", summary, faces=matched))
-        if moderation:
-            out.append(events.event("moderation.flagged", summary, moderation=moderation))
+    def _events(summary: dict, result: dict) -> list[dict]:
+        """Every event of an analysed image carries the whole result, the very dict just stored as <key>.json
+        (ResultV1): receivers get what GET /v1/images/{id} answers. The type says why it was sent."""
+        kinds = ["image.analyzed"]
+        if any(f.get("match") for f in result.get("faces", [])):
+            kinds.append("face.matched")
+        if result.get("moderation"):
+            kinds.append("moderation.flagged")
         enrolled = result.get("enrolled")
         if enrolled and enrolled["face_id"]:
-            out.append(events.event("face.enrolled", summary, faces=[{
-                "box": enrolled["box"], "confidence": 100.0, "collection": enrolled["collection"],
-                "face_id": enrolled["face_id"], "external_image_id": enrolled["external_image_id"]}]))
-        return out
+            kinds.append("face.enrolled")
+        return [events.event(kind, summary, result=result) for kind in kinds]
 
     def failed(self, job: JobRun, error: str) -> None:
         with self.images.sessions.begin() as s:

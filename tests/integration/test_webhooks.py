@@ -62,7 +62,7 @@ def test_signed_json_with_retries_and_replay(srv):
     body = json.loads(sent[-1]["body"])
     assert body["type"] == "image.analyzed" and body["image"]["id"] == image_id
     assert body["image"]["tags"] == ["front-door"]
-    assert "Person" in [lb["name"] for lb in body["labels"]] and len(body["faces"]) == 1
+    assert "Person" in [lb["name"] for lb in body["result"]["labels"]] and len(body["result"]["faces"]) == 1
 
     replay = httpx.post(f"{srv.url}/v1/webhooks/{hook['id']}/deliveries/{d['id']}/replay")
     assert replay.status_code == 202

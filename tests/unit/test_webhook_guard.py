@@ -38,7 +38,7 @@ def test_a_name_rebound_to_loopback_is_refused_at_delivery_and_recorded(world):
     jobs, webhooks, sessions, connect = world
     hook = webhooks.create("https://hooks.example.com/oculi", ["image.analyzed"])  # public at registration
     with sessions.begin() as s:
-        (job_id,) = webhooks.outbox(s, [event("image.analyzed", IMAGE, labels=[])])
+        (job_id,) = webhooks.outbox(s, [event("image.analyzed", IMAGE)])
     jobs.run(job_id)  # the name now answers 127.0.0.1
     assert connect.connected == []
     ((delivery, attempts),) = webhooks.deliveries(hook.id)

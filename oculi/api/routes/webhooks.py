@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from oculi.api.deps import ServicesDep
+from oculi.api.event_payloads import callbacks as event_callbacks
 from oculi.api.schemas import (
     AttemptPublic,
     DeliveriesPublic,
@@ -17,8 +18,10 @@ from oculi.api.schemas import (
 router = APIRouter()
 
 
-@router.post("/webhooks", status_code=201, response_model=WebhookPublic)
+@router.post("/webhooks", status_code=201, response_model=WebhookPublic, callbacks=event_callbacks.routes)
 def create_webhook(svc: ServicesDep, body: WebhookCreate) -> WebhookPublic:
+    """Subscribe a URL to events. An image's events carry the image and its result as GET /v1/images/{id}
+    has it (ImageEventV1, in this operation's callbacks)."""
     info = svc.webhooks.create(body.url, body.events, body.format, body.secret, body.retry_for_seconds)
     return WebhookPublic(**vars(info))
 
