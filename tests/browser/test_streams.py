@@ -1,8 +1,9 @@
 """Streams page in Chromium against a live server with a stream processor really running: a camera (a 3 s clip
 made by the test, played in a loop) registered from the page, a connected-home processor created and started
-through boto3, shown RUNNING with its first event and that event's frame as the REST API gives them; stopped
-from the page, started again from the page and stopped through boto3 (the page follows by polling); the source
-removed from the page. axe-core on the page with its cards filled; no sideways scrolling at a phone's width."""
+through boto3, shown RUNNING with its first event and that event's frame (and box) as the REST API gives them;
+stopped from the page, started again from the page by keyboard and stopped through boto3 (the page follows by
+polling); the source removed from the page. axe-core on the page with its cards filled; no sideways scrolling at
+a phone's width."""
 
 from __future__ import annotations
 
@@ -116,8 +117,13 @@ def test_processor_running_event_frame_stop_start_and_sources(spage, ssrv, moto,
                                                                                                  timeout=T)
 
     # start again from the page (for at most 30 s), stop through boto3: the page follows
+    # by keyboard: the focus stays on the button across a refresh (the cards are updated in place)
     card.get_by_label("Stop after (seconds)").fill("30")
-    card.get_by_role("button", name="Start porch").click()
+    card.get_by_label("Stop after (seconds)").press("Tab")
+    before = pg.locator("#refreshed").inner_text()
+    expect(pg.locator("#refreshed")).not_to_have_text(before, timeout=T)
+    assert pg.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Start porch"
+    pg.keyboard.press("Enter")
     expect(card.locator(".badge")).to_have_text("RUNNING", timeout=T)
     assert rk.describe_stream_processor(Name="porch")["Status"] == "RUNNING"
     rk.stop_stream_processor(Name="porch")
