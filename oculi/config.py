@@ -138,7 +138,7 @@ class Settings(BaseSettings):
                                            description='Kinesis video stream ARN -> URL Oculi reads instead: '
                                                        'rtsp://, http(s):// (MJPEG, HLS) or a local file played in '
                                                        'real time; also `oculi streams add-source` and '
-                                                       'POST /v1/streams/sources')
+                                                       'PUT /v1/streams/sources')
     stream_max_fps: float = Field(default=2.0, gt=0, description="frames analysed a second per stream processor, "
                                                                  "at most: one camera cannot starve the others")
     stream_lease_seconds: float = Field(default=15.0, gt=0, description="a running processor whose worker is not "

@@ -121,7 +121,7 @@ class Runner:
         url = self.service.source_for(info.input_arn)
         if not url:
             return FAILED, (f"No source is registered for the Kinesis video stream {info.input_arn}: register "
-                            "one with POST /v1/streams/sources, `oculi streams add-source` or OCULI_STREAM_SOURCES")
+                            "one with PUT /v1/streams/sources, `oculi streams add-source` or OCULI_STREAM_SOURCES")
         ctx = Context(self.models, self.collections, self.scope, self.settings.face_tile_min_side)
         regions = Regions(info.regions)
         if info.mode == CONNECTED_HOME:
