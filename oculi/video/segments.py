@@ -29,6 +29,7 @@ rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -73,14 +74,19 @@ def _histograms(rgb: np.ndarray) -> np.ndarray:
     """8 bins a channel, each pixel shared between the two nearest bin centres: a fade or a lighting change
     moves the histogram smoothly, where hard bins jump as a flat colour crosses a bin edge (which looked like
     a cut every few frames of a fade over a plain wall)."""
-    pos = np.clip(rgb.reshape(-1, 3).astype(np.float32) / 32.0 - 0.5, 0.0, 7.0)
-    low = np.floor(pos)
+    pos = np.clip(rgb.reshape(-1).astype(np.float32) * np.float32(1 / 32) - np.float32(0.5), 0.0, 7.0)
+    low = pos.astype(np.intp)  # floor: pos >= 0
     upper = pos - low
-    low = low.astype(np.intp)
-    high = np.minimum(low + 1, 7)
-    h = np.stack([np.bincount(low[:, c], 1.0 - upper[:, c], 8) + np.bincount(high[:, c], upper[:, c], 8)
-                  for c in range(3)]).astype(np.float32)
+    offsets = _channel_offsets(pos.size)
+    h = np.bincount(low + offsets, 1.0 - upper, 24) + np.bincount(np.minimum(low + 1, 7) + offsets, upper, 24)
+    h = h.reshape(3, 8).astype(np.float32)
     return h / h.sum(axis=1, keepdims=True)
+
+
+@functools.lru_cache(maxsize=4)
+def _channel_offsets(size: int) -> np.ndarray:
+    """0, 8, 16, 0, 8, 16, ...: each channel's bins after the previous channel's, for one bincount of RGB."""
+    return np.tile(np.array([0, 8, 16], np.intp), size // 3)
 
 
 def bars_score(rgb: np.ndarray) -> float:

@@ -12,7 +12,9 @@ a video does at once with a large change. Around each frame c, on a 32x18 luma i
 A linear mix gives `mix` near 0 (compression noise, and the motion of a shot that moves while it dissolves);
 a cut in the window gives 0.5 (the middle frame equals one end); camera or subject motion alone gives 0.3 to
 over 1 (the middle is not a double exposure of the ends); a static shot has no span. A dissolve is a run of
-frames with a large span and a small mix. Its shot boundary is its middle, as an edit decision list places a
+frames with a small mix and a span over a low threshold, over a high one somewhere (two thresholds, as in
+twin comparison: the middle of a dissolve longer than the window spans only part of the change). Its shot
+boundary is its middle, as an edit decision list places a
 dissolve's cut point: where `position` crosses one half along the run (the wider window holds the whole of a
 dissolve up to 2 s, so `position` reads the blend weight itself, rising through the dissolve), or the run's
 middle where `position` hardly moves along it (a longer dissolve). This is the linearity test of the
@@ -34,7 +36,8 @@ from collections import deque
 import numpy as np
 
 HALF_WINDOW_SECONDS = 0.5
-SPAN_MIN = 0.15  # the window's ends differ by at least this (a hard cut's change is over 0.22)
+SPAN_MIN = 0.15  # the window's ends differ by at least this somewhere in a dissolve (a hard cut's change: 0.22)
+SPAN_LOW = 0.07  # ... and by this much all along it (inside a long dissolve the window sees only part of it)
 MIX_MAX = 0.2  # the middle frame is the ends' mean within this share of their difference
 MIN_RUN = 2  # frames in a row that pass
 MIN_LUMA_SPAN = 4.0  # levels: below this the ends are the same picture and `mix` is not measured
@@ -52,10 +55,11 @@ def frame_distance(luma_a: np.ndarray, hist_a: np.ndarray, luma_b: np.ndarray, h
 
 
 def _small(luma: np.ndarray) -> np.ndarray:
-    """64x36 -> 32x18 8-bit means of 2x2 blocks (less noise and aliasing than the sampled luma); kept as 8 bits
-    so that a resumed job measures exactly what a calm run does."""
+    """64x36 -> 32x18 means of 2x2 blocks (less noise and aliasing than the sampled luma), rounded to 8-bit
+    values so that a resumed job, which reads them back as bytes, measures exactly what a calm run does."""
     h, w = luma.shape[0] // 2 * 2, luma.shape[1] // 2 * 2
-    return np.rint(luma[:h, :w].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))).astype(np.uint8)
+    q = luma[:h:2, :w:2] + luma[1:h:2, :w:2] + luma[:h:2, 1:w:2] + luma[1:h:2, 1:w:2]
+    return np.rint(q * np.float32(0.25)).astype(np.float32)
 
 
 class MixWindow:
@@ -64,12 +68,12 @@ class MixWindow:
 
     def __init__(self, half: int, state: dict | None = None):
         self.half = half
-        self.frames: deque = deque(maxlen=4 * half + 1)  # (small luma uint8, histogram)
+        self.frames: deque = deque(maxlen=4 * half + 1)  # (small luma, 8-bit values as float32; histogram)
         state = state or {}
         if state.get("half") == half and state.get("luma"):
             shape = tuple(state["shape"])
             for raw, hist in zip(state["luma"], state["hist"], strict=True):
-                small = np.frombuffer(base64.b64decode(raw), np.uint8).reshape(shape)
+                small = np.frombuffer(base64.b64decode(raw), np.uint8).reshape(shape).astype(np.float32)
                 self.frames.append((small, np.asarray(hist, np.float32)))
 
     @property
@@ -84,13 +88,12 @@ class MixWindow:
             return 0.0, 1.0, 0.0
         k = self.half
         (a, ha), (mid, _), (b, hb) = self.frames[k], self.frames[2 * k], self.frames[3 * k]
-        span = frame_distance(a.astype(np.float32), ha, b.astype(np.float32), hb)
-        a, mid, b = a.astype(np.float32), mid.astype(np.float32), b.astype(np.float32)
+        span = frame_distance(a, ha, b, hb)
         ends = float(np.abs(b - a).mean())
-        if ends < MIN_LUMA_SPAN:
+        if ends < MIN_LUMA_SPAN or span < SPAN_LOW:  # the same picture, or too alike for a dissolve to matter
             return round(span, 4), 1.0, 0.0
         mix = float(np.abs(mid - (a + b) * 0.5).mean()) / ends
-        first, last = self.frames[0][0].astype(np.float32), self.frames[-1][0].astype(np.float32)
+        first, last = self.frames[0][0], self.frames[-1][0]
         d = last - first
         position = float(((mid - first) * d).sum() / max(float((d * d).sum()), 1.0))
         return round(span, 4), round(min(mix, 9.0), 4), round(min(max(position, -9.0), 9.0), 4)
@@ -100,7 +103,7 @@ class MixWindow:
         if not kept:
             return {}
         return {"half": self.half, "shape": list(kept[0][0].shape),
-                "luma": [base64.b64encode(s.tobytes()).decode() for s, _ in kept],
+                "luma": [base64.b64encode(s.astype(np.uint8).tobytes()).decode() for s, _ in kept],
                 "hist": [h.tolist() for _, h in kept]}
 
 
@@ -123,12 +126,12 @@ def dissolves(rows: list[tuple], half: int, dark: set[int]) -> list[tuple[int, f
     windows reach a dark frame is a fade, not a dissolve (the caller places those)."""
     passing = []
     for r in rows:
-        if len(r) >= 8 and r[4] >= SPAN_MIN and r[5] <= MIX_MAX:
+        if len(r) >= 8 and r[4] >= SPAN_LOW and r[5] <= MIX_MAX:
             passing.append((r[0] - 2 * half, r[4], r[5], r[7]))
     out, run = [], []
     for item in [*passing, (None, 0.0, 0.0, 0.0)]:
         if run and (item[0] is None or item[0] != run[-1][0] + 1):
-            if len(run) >= MIN_RUN:
+            if sum(x[1] >= SPAN_MIN for x in run) >= MIN_RUN:
                 first, last = run[0][0] - half, run[-1][0] + half
                 if not any(first <= f <= last for f in dark):
                     span = max(x[1] for x in run)
