@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from oculi.services.faces import DEFAULT_LANDMARKS, Face
+from oculi.services.image_properties import ImageProperties
+from oculi.services.labels import Label
+from oculi.services.moderation import ModerationLabel
+from oculi.services.text import TextDetection
 from oculi.services.types import Box, Point
 
 
@@ -14,9 +18,41 @@ def point_out(p: Point) -> dict:
     return {"X": p.x, "Y": p.y}
 
 
+def label_out(lb: Label) -> dict:
+    return {"Name": lb.name, "Confidence": lb.confidence,
+            "Instances": [{"BoundingBox": box_out(b), "Confidence": c} for b, c in lb.instances],
+            "Parents": [{"Name": p} for p in lb.parents], "Aliases": [{"Name": a} for a in lb.aliases],
+            "Categories": [{"Name": lb.category}]}
+
+
+def text_detection_out(d: TextDetection) -> dict:
+    out = {"DetectedText": d.text, "Type": d.type, "Id": d.id, "Confidence": d.confidence,
+           "Geometry": {"BoundingBox": box_out(d.box), "Polygon": [point_out(p) for p in d.polygon]}}
+    if d.parent_id is not None:
+        out["ParentId"] = d.parent_id
+    return out
+
+
+def moderation_label_out(m: ModerationLabel) -> dict:
+    return {"Confidence": m.confidence, "Name": m.name, "ParentName": m.parent, "TaxonomyLevel": m.level}
+
+
 def colours_out(colours) -> list[dict]:
     return [{"Red": c.rgb[0], "Green": c.rgb[1], "Blue": c.rgb[2], "HexCode": c.hex, "CSSColor": c.css,
              "SimplifiedColor": c.simplified, "PixelPercent": c.pixel_percent} for c in colours]
+
+
+def image_properties_out(props: ImageProperties) -> dict:
+    """DetectLabels' ImageProperties: the whole image, and its foreground and background where labels had boxes."""
+    q = props.quality
+    out = {"Quality": {"Brightness": q.brightness, "Sharpness": q.sharpness, "Contrast": q.contrast},
+           "DominantColors": colours_out(props.dominant_colors)}
+    for key, part in (("Foreground", props.foreground), ("Background", props.background)):
+        if part:
+            q, colours = part
+            out[key] = {"Quality": {"Brightness": q.brightness, "Sharpness": q.sharpness},
+                        "DominantColors": colours_out(colours)}
+    return out
 
 
 def _landmarks(face: Face, names) -> list[dict]:

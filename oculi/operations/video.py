@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from oculi.aws import api
 from oculi.aws.errors import RequestContext
-from oculi.services import labels as label_service
-from oculi.services import moderation as moderation_service
-from oculi.services.analysis import Analyzer, text_model_version
+from oculi.operations import inputs
+from oculi.services import compose
+from oculi.services.analysis import Analyzer
 from oculi.services.collections import InvalidPaginationToken, Scope, decode_token, encode_token
-from oculi.services.errors import InvalidParameter
+from oculi.services.compose import FaceSearchRequest, FacesRequest, LabelsRequest, ModerationRequest
 from oculi.services.video import SUCCEEDED, VideoJobInfo, VideoRequest, VideoService
 from oculi.video import sampling, timeline
 
@@ -29,14 +29,6 @@ def _video_metadata(v: dict) -> dict:
 def _audio_metadata(a: dict) -> dict:
     return {"Codec": a["codec"], "DurationMillis": a["duration_ms"], "SampleRate": a["sample_rate"],
             "NumberOfChannels": a["channels"]}
-
-
-def _labels_filter(settings: dict | None) -> dict:
-    general = (settings or {}).get("GeneralLabels") or {}
-    return {"include_labels": general.get("LabelInclusionFilters", []),
-            "exclude_labels": general.get("LabelExclusionFilters", []),
-            "include_categories": general.get("LabelCategoryInclusionFilters", []),
-            "exclude_categories": general.get("LabelCategoryExclusionFilters", [])}
 
 
 def segments_by_name(items: list[dict], key: str, name_of, interval_ms: float, duration_ms: int) -> list[dict]:
@@ -78,47 +70,29 @@ class VideoOperations(api.RekognitionApi):
 
     def _start(self, context: RequestContext, request: dict, api_name: str, features: tuple[str, ...],
                params: dict) -> dict:
-        s3 = (request.get("Video") or {}).get("S3Object") or {}
-        if not s3.get("Bucket") or not s3.get("Name"):
-            raise InvalidParameter("Request has invalid parameters: Video.S3Object needs Bucket and Name")
+        """`params`: the job's stored request (compose's typed requests as JSON, or the segment settings)."""
+        video = inputs.video_object(request)
         channel = request.get("NotificationChannel") or {}
-        req = VideoRequest(api_name, features, params, s3["Bucket"], s3["Name"], s3.get("Version"),
+        req = VideoRequest(api_name, features, params, video.bucket, video.name, video.version,
                            request.get("ClientRequestToken") or None, request.get("JobTag"),
                            channel.get("SNSTopicArn"), channel.get("RoleArn"))
         return {"JobId": self.videos.start(Scope(context.account, context.region), req)}
 
     def start_label_detection(self, context, request):
-        features = request.get("Features") or ["GENERAL_LABELS"]
-        params = {"min_confidence": request.get("MinConfidence", 50.0), "features": features,
-                  "label_filter": _labels_filter(request.get("Settings"))}
-        return self._start(context, request, "StartLabelDetection", ("labels",), params)
+        asked = LabelsRequest(None, request.get("MinConfidence", 50.0), inputs.label_filter(request.get("Settings")))
+        return self._start(context, request, "StartLabelDetection", ("labels",), asked.params())
 
     def start_face_detection(self, context, request):
-        return self._start(context, request, "StartFaceDetection", ("faces",),
-                           {"attributes": request.get("FaceAttributes", "DEFAULT")})
+        asked = FacesRequest(request.get("FaceAttributes", "DEFAULT") == "ALL")
+        return self._start(context, request, "StartFaceDetection", ("faces",), asked.params())
 
     def start_content_moderation(self, context, request):
-        return self._start(context, request, "StartContentModeration", ("moderation",),
-                           {"min_confidence": request.get("MinConfidence", 50.0)})
+        asked = ModerationRequest(request.get("MinConfidence", 50.0))
+        return self._start(context, request, "StartContentModeration", ("moderation",), asked.params())
 
     def start_text_detection(self, context, request):
-        filters = request.get("Filters") or {}
-        wf = filters.get("WordFilter") or {}
-        regions = []
-        for roi in filters.get("RegionsOfInterest") or []:
-            if roi.get("BoundingBox"):
-                b = roi["BoundingBox"]
-                regions.append([b.get("Left", 0.0), b.get("Top", 0.0), b.get("Width", 1.0), b.get("Height", 1.0)])
-            elif roi.get("Polygon"):
-                if any("X" not in p or "Y" not in p for p in roi["Polygon"]):
-                    raise InvalidParameter("Request has invalid parameters: each point of a RegionsOfInterest "
-                                           "Polygon needs X and Y")
-                xs, ys = [p["X"] for p in roi["Polygon"]], [p["Y"] for p in roi["Polygon"]]
-                regions.append([min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)])
-        params = {"word_filter": {"min_confidence": wf.get("MinConfidence", 0.0),
-                                  "min_height": wf.get("MinBoundingBoxHeight", 0.0),
-                                  "min_width": wf.get("MinBoundingBoxWidth", 0.0)}, "regions": regions}
-        return self._start(context, request, "StartTextDetection", ("text",), params)
+        asked = inputs.text_request(request.get("Filters"))
+        return self._start(context, request, "StartTextDetection", ("text",), asked.params())
 
     def start_segment_detection(self, context, request):
         filters = request.get("Filters") or {}
@@ -132,8 +106,8 @@ class VideoOperations(api.RekognitionApi):
         return self._start(context, request, "StartSegmentDetection", ("segments",), params)
 
     def start_face_search(self, context, request):
-        params = {"collection": request["CollectionId"], "threshold": request.get("FaceMatchThreshold", 80.0)}
-        return self._start(context, request, "StartFaceSearch", ("face_search",), params)
+        asked = FaceSearchRequest(request["CollectionId"], request.get("FaceMatchThreshold", 80.0))
+        return self._start(context, request, "StartFaceSearch", ("face_search",), asked.params())
 
     def start_person_tracking(self, context, request):
         return self._start(context, request, "StartPersonTracking", ("persons",), {})
@@ -202,12 +176,12 @@ class VideoOperations(api.RekognitionApi):
     def get_label_detection(self, context, request):
         return self._named(context, request, "StartLabelDetection", "labels", "Label",
                            lambda it: it["Label"]["Name"], "Labels",
-                           {"LabelModelVersion": label_service.model_version(self.analyzer.models)})
+                           {"LabelModelVersion": compose.model_version(self.analyzer.models, "labels")})
 
     def get_content_moderation(self, context, request):
         return self._named(context, request, "StartContentModeration", "moderation", "ModerationLabel",
                            lambda it: it["ModerationLabel"]["Name"], "ModerationLabels",
-                           {"ModerationModelVersion": moderation_service.model_version(self.analyzer.models)})
+                           {"ModerationModelVersion": compose.model_version(self.analyzer.models, "moderation")})
 
     def _simple(self, context, request, api_name, feature, out_key, sort_key) -> dict:
         job, out = self._job(context, request, api_name)
@@ -226,7 +200,7 @@ class VideoOperations(api.RekognitionApi):
     def get_text_detection(self, context, request):
         out = self._simple(context, request, "StartTextDetection", "text", "TextDetections",
                            lambda it, _: (it["Timestamp"], it["TextDetection"]["Id"]))
-        out["TextModelVersion"] = text_model_version(self.analyzer.models)
+        out["TextModelVersion"] = compose.model_version(self.analyzer.models, "text")
         return out
 
     @staticmethod

@@ -27,6 +27,18 @@ def text_model_version(models: Models) -> str:
     return f"oculi-1 ({models.model_class(TextRecognizer).version})"
 
 
+def object_size(store: BlobStore, bucket: str, key: str) -> int:
+    """The size of the object a request names (Image.S3Object, Video.S3Object), or Rekognition's
+    InvalidS3ObjectException when the name is not an object's or the store has no such object."""
+    if not bucket or not key or not valid_key(bucket, key):
+        raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
+    size = store.size(bucket, key)
+    if size is None:
+        raise InvalidS3Object(
+            "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
+    return size
+
+
 class Analyzer:
     def __init__(self, settings: Settings, store: BlobStore | None = None):
         self.settings = settings
@@ -41,12 +53,7 @@ class Analyzer:
 
     def from_object(self, bucket: str, key: str, at_least: int | None = None) -> imaging.DecodedImage:
         """Rekognition's Image.S3Object, read from the configured object store."""
-        if not valid_key(bucket, key):
-            raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
-        size = self.store.size(bucket, key)
-        if size is None:
-            raise InvalidS3Object(
-                "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
+        size = object_size(self.store, bucket, key)
         if size > imaging.MAX_S3_BYTES:
             raise imaging.ImageTooLarge(f"Image size is too large: {size} bytes, the S3 limit is "
                                         f"{imaging.MAX_S3_BYTES} bytes")

@@ -20,10 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from oculi.config import Settings
+from oculi.services.analysis import object_size
 from oculi.services.collections import Scope
-from oculi.services.errors import ErrorKind, InvalidParameter, InvalidS3Object, ServiceError
+from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.jobs import JobService
-from oculi.storage.blobs import BlobStore, valid_key
+from oculi.storage.blobs import BlobStore
 from oculi.storage.db.video_models import VideoJob
 from oculi.video.sampling import FEATURES
 
@@ -171,12 +172,7 @@ class VideoService:
         return row.id
 
     def _check_object(self, bucket: str, key: str) -> None:
-        if not bucket or not key or not valid_key(bucket, key):
-            raise InvalidS3Object(f"Invalid S3 object: s3://{bucket}/{key}")
-        size = self.store.size(bucket, key)
-        if size is None:
-            raise InvalidS3Object(
-                "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
+        size = object_size(self.store, bucket, key)
         if size > self.settings.video_max_bytes:
             raise VideoTooLarge(f"Video size is too large: {size} bytes, the limit is "
                                 f"{self.settings.video_max_bytes} bytes")
