@@ -19,7 +19,18 @@ import pytest
 from oculi.video import chunks, decode, sampling, timeline
 from oculi.video import segments as seg
 from oculi.video import transitions as tr
-from tests.video_clips import T_FPS, TRANSITION_MIDDLES, transition_frames, transitions_mp4
+from tests.conftest import data, load_rgb
+from tests.video_clips import (
+    T_FPS,
+    TRANSITION_MIDDLES,
+    _fit,
+    encode,
+    pan_frames,
+    people_frame,
+    transition_frames,
+    transitions_mp4,
+    walk_frames,
+)
 
 TOLERANCE = 2
 
@@ -100,6 +111,40 @@ def test_confidence_filter_and_segment_types(clip):
     starts = [s["StartFrameNumber"] for s in shots_only]
     for middle in (TRANSITION_MIDDLES[0], TRANSITION_MIDDLES[2]):
         assert all(abs(f - middle) > TOLERANCE for f in starts), starts
+
+
+def _street() -> np.ndarray:
+    return _fit(load_rgb(data("objects/voc2007/images-optional/2007_000032.jpg")), 320, 240)
+
+
+def _blend(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    return np.rint((1 - w) * a.astype(np.float32) + w * b.astype(np.float32)).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("fps", "seconds"), [(30, 0.25), (30, 0.5), (30, 2.0), (30, 3.0), (10, 2.0)])
+def test_dissolves_of_any_length_give_one_boundary_at_their_middle(tmp_path, fps, seconds):
+    """2 s of a still, a linear dissolve of `seconds`, 2 s of another still: a dissolve longer than the
+    test's window (1 s) is one transition too, not one at each end."""
+    n = max(2, round(seconds * fps))
+    frames = [_street()] * (2 * fps) + [_blend(_street(), people_frame(), (i + 1) / (n + 1)) for i in range(n)]
+    frames += [people_frame()] * (2 * fps)
+    shots = [s for s in analyse(encode(frames, tmp_path / "d.mp4", fps=fps), 3.0) if s["Type"] == "SHOT"]
+    middle = 2 * fps + (n - 1) / 2
+    assert len(shots) == 2 and abs(shots[1]["StartFrameNumber"] - middle) <= TOLERANCE, (shots, middle)
+
+
+def test_a_fade_with_a_black_hold_and_motion_alone(tmp_path):
+    c, b = _street(), people_frame()
+    out = [_blend(c, np.zeros_like(c), (i + 1) / 13) for i in range(12)]
+    up = [_blend(np.zeros_like(b), b, (i + 1) / 13) for i in range(12)]
+    frames = [c] * 50 + out + [np.zeros_like(c)] * 12 + up + [b] * 50  # black 62-73 between the fades
+    found = analyse(encode(frames, tmp_path / "f.mp4", fps=25), 3.0)
+    assert [s["StartFrameNumber"] for s in found if s["Type"] == "SHOT"] == [0, 68]  # the dark frames' middle
+    black = [s for s in found if s["Type"] == "TECHNICAL_CUE"]
+    assert len(black) == 1 and black[0]["StartFrameNumber"] <= 62 and black[0]["EndFrameNumber"] >= 73
+    # a pan, then a person walking past a pillar: one cut, no dissolve in either
+    found = analyse(encode(pan_frames(100) + walk_frames(100), tmp_path / "m.mp4", fps=25), 3.0)
+    assert [s["StartFrameNumber"] for s in found if s["Type"] == "SHOT"] == [0, 100]
 
 
 def _rows(levels: list[float], changes: dict[int, float] | None = None) -> list[tuple]:
