@@ -56,6 +56,13 @@ def scope() -> Iterator[None]:
             memory.trim()  # glibc keeps the freed pixels otherwise: hand them back (a few ms, large images only)
 
 
+def admit_work() -> None:
+    """Work as costly as a large image without one (a text read of a 2000 px page: ~0.6 GB of detector) is held
+    like one, since beside a large image the two costs add up. Call it before taking the work's own slot, so
+    that every request takes the two in one order."""
+    admit(LARGE_PIXELS + 1)
+
+
 def admit(pixels: int) -> None:
     """Called before decoding `pixels`: waits while another request of this process holds a large image."""
     hold = _current.get()

@@ -12,6 +12,7 @@ import numpy as np
 
 from oculi.ml.base import Models
 from oculi.ml.interfaces import TextRecognizer
+from oculi.services.imaging import Need
 from oculi.services.types import Box, Point
 
 MAX_WORDS = 100
@@ -33,6 +34,14 @@ class WordFilter:
     min_confidence: float = 0.0
     min_box_height: float = 0.0
     min_box_width: float = 0.0
+
+
+def decode_need(models: Models) -> Need:
+    """What DetectText's image must keep when it is large: the text reader looks at a page at most
+    `decode_long_side` px long and at a strip at most `decode_pixels` big (an 80 MP page then decodes at 2236 px a
+    side, not as 240 MB of RGB held while the detector runs). Boxes are ratios, so the answer does not change."""
+    reader = models.model_class(TextRecognizer)
+    return Need(long_side=getattr(reader, "decode_long_side", 0), pixels=getattr(reader, "decode_pixels", 0))
 
 
 def _geometry(quad, w: int, h: int) -> tuple[Box, tuple[Point, ...]]:

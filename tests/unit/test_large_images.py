@@ -97,3 +97,31 @@ def test_memory_is_handed_back_after_a_request_that_held_a_large_image(monkeypat
     with large_images.scope():
         large_images.admit(LARGE)
     assert trims == [1]
+
+
+def test_heavy_work_waits_for_a_large_image_and_is_held_like_one():
+    """A text read of a 2000 px page is not a large image, but costs as much: it waits while another request
+    holds a large image, and a large image waits for it."""
+    events, first_in = [], threading.Event()
+
+    def first():
+        with large_images.scope():
+            large_images.admit(LARGE)
+            first_in.set()
+            time.sleep(0.3)
+            events.append("large done")
+
+    def second():
+        first_in.wait()
+        with large_images.scope():
+            large_images.admit_work()
+            events.append("heavy work admitted")
+            large_images.admit(LARGE)  # the same request's large image: already held
+            events.append("its large image admitted")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert events == ["large done", "heavy work admitted", "its large image admitted"]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oculi import large_images
 from oculi.ml import interfaces, memory
 from oculi.ml.admission import Admission
 
@@ -68,6 +69,10 @@ class TextRecognizer(interfaces.TextRecognizer):
     implementation = "rapidocr"
     version = "PP-OCRv6 small, rapidocr 3.10"
     files = ()
+    # what a read looks at, at most (services.text.decode_need): a page shrunk to TILE px a side, a strip to
+    # STRIP_PIXELS; a large image is decoded no larger than keeps both
+    decode_long_side = TILE
+    decode_pixels = STRIP_PIXELS
 
     def _load(self) -> None:
         from rapidocr import RapidOCR
@@ -131,6 +136,8 @@ class TextRecognizer(interfaces.TextRecognizer):
                 rgb = reduce_max_side(rgb, self.engine.max_side_len)[0]
             read, cost = self._read_page, _detector_pixels(*rgb.shape[:2])
         scale_x, scale_y = w / rgb.shape[1], h / rgb.shape[0]
+        if self.admission.is_heavy(cost):
+            large_images.admit_work()  # held like a large image, before the heavy slot (one order for both)
         with self.admission.slot(cost) as heavy:
             try:
                 lines = self._read_upright(rgb, read)
