@@ -29,6 +29,7 @@ LARGE_PIXELS = 16_000_000
 WAIT_SECONDS = 120.0
 
 _gate = threading.Semaphore(1)
+_decoding = threading.Lock()
 
 
 class _Hold:
@@ -54,6 +55,18 @@ def scope() -> Iterator[None]:
             hold.held = False
             _gate.release()
             memory.trim()  # glibc keeps the freed pixels otherwise: hand them back (a few ms, large images only)
+
+
+@contextmanager
+def decoding(pixels: int) -> Iterator[None]:
+    """Around the decode of `pixels`: large ones decode one at a time in a process, whichever request holds them.
+    A decode's peak is a large image twice over for a moment (Pillow's pixels and the RGB made of them), and
+    CompareFaces decodes its two images at once."""
+    if pixels <= LARGE_PIXELS:
+        yield
+        return
+    with _decoding:
+        yield
 
 
 def admit_work() -> None:

@@ -129,15 +129,16 @@ def decode(data: bytes, *, max_bytes: int = MAX_BYTES, formats: frozenset[str] =
             if scale > 1:
                 img.draft("RGB", (img.width // scale, img.height // scale))
         large_images.admit(img.width * img.height)
-        img.load()
-        fmt = img.format
-        if large:
-            return _large(img, fmt, need.factor(img.width, img.height) if need is not None else 1)
-        if img.getexif().get(ORIENTATION, 1) != 1:  # each step copies every pixel: only when it changes them
-            img = ImageOps.exif_transpose(img)
-        if img.mode != "RGB":
-            img = img.convert("RGB")
-        return DecodedImage(_pixels(img), fmt)
+        with large_images.decoding(img.width * img.height):
+            img.load()
+            fmt = img.format
+            if large:
+                return _large(img, fmt, need.factor(img.width, img.height) if need is not None else 1)
+            if img.getexif().get(ORIENTATION, 1) != 1:  # each step copies every pixel: only when it changes them
+                img = ImageOps.exif_transpose(img)
+            if img.mode != "RGB":
+                img = img.convert("RGB")
+            return DecodedImage(_pixels(img), fmt)
 
     return _guarded(read)
 

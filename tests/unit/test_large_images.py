@@ -125,3 +125,25 @@ def test_heavy_work_waits_for_a_large_image_and_is_held_like_one():
     for t in threads:
         t.join(10)
     assert events == ["large done", "heavy work admitted", "its large image admitted"]
+
+
+def test_large_decodes_take_turns_even_within_one_request():
+    """CompareFaces decodes its two images at once: two large ones take turns (each decode's peak is its image
+    twice over for a moment); small ones never wait."""
+    events, first_in = [], threading.Event()
+
+    def first():
+        with large_images.decoding(LARGE):
+            first_in.set()
+            time.sleep(0.3)
+            events.append("first decoded")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait()
+    with large_images.decoding(100 * 100):
+        events.append("small decoded")
+    with large_images.decoding(LARGE):
+        events.append("second decoded")
+    thread.join()
+    assert events == ["small decoded", "first decoded", "second decoded"]
