@@ -1,5 +1,5 @@
-"""What each stored-video feature does with a sampled frame: the image operations' own services on the pixels
-(labels, faces, moderation, text, collections), plus tracking across frames.
+"""What each stored-video feature does with a sampled frame: the image operations' own analysis on the pixels
+(services/compose.py: labels, faces, moderation, text, face search), plus tracking across frames.
 
 Each feature turns one chunk of frames into timeline records, in Rekognition's member shapes (Label,
 FaceDetail, ModerationLabel, TextDetection, PersonDetail, FaceMatch: what Get* pages are made of), and a
@@ -13,13 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from oculi.ml.interfaces import ObjectDetector
-from oculi.operations.shapes import box_out, face_detail_out, point_out
-from oculi.services import faces as face_service
-from oculi.services.analysis import face_index_version
-from oculi.services.collections import CollectionService, Scope, stored
-from oculi.services.labels import LabelFilter, detect_labels
-from oculi.services.moderation import detect_moderation_labels
-from oculi.services.text import WordFilter, detect_text
+from oculi.operations.shapes import box_out, face_detail_out, label_out, moderation_label_out, text_detection_out
+from oculi.services import compose
+from oculi.services.collections import CollectionService, Scope
+from oculi.services.compose import (
+    AnalysisRequest,
+    FaceSearchRequest,
+    FacesRequest,
+    LabelsRequest,
+    ModerationRequest,
+    TextRequest,
+)
+from oculi.services.faces import Face
 from oculi.services.types import Box
 from oculi.video.decode import Frame
 from oculi.video.tracking import Tracker
@@ -32,6 +37,14 @@ class Context:
     scope: Scope
     tile_min_side: int = 640
 
+    def analyse(self, rgb: np.ndarray, request: AnalysisRequest) -> compose.Analysis:
+        """The image operations' own analysis of one frame (services/compose.py)."""
+        return compose.analyse(self.models, rgb, request, compose.Tuning(self.tile_min_side))
+
+    def faces(self, rgb: np.ndarray) -> list[Face]:
+        """The faces of a frame (box, landmarks, pose, quality: no attributes), largest first."""
+        return self.analyse(rgb, AnalysisRequest(faces=FacesRequest())).faces
+
 
 class Feature:
     """`detect` looks at one frame and depends on nothing else, so frames may be detected in parallel;
@@ -42,6 +55,12 @@ class Feature:
     def __init__(self, ctx: Context, params: dict, state: dict | None = None):
         self.ctx, self.params = ctx, params
         self.out: list[dict] = []
+        self.request = self.asks(params)
+
+    @staticmethod
+    def asks(params: dict) -> AnalysisRequest | None:
+        """What the feature asks of each sampled frame's analysis, from the job's stored params."""
+        return None
 
     def frame(self, frame: Frame, rgb: np.ndarray) -> None:
         self.absorb(frame.time, frame.millis, rgb, self.detect(frame.millis, rgb))
@@ -59,59 +78,49 @@ class Feature:
 class Labels(Feature):
     name = "labels"
 
+    @staticmethod
+    def asks(params):
+        return AnalysisRequest(labels=LabelsRequest.from_params(params))
+
     def detect(self, millis, rgb):
-        out = []
-        f = self.params.get("label_filter") or {}
-        label_filter = LabelFilter(*(frozenset(x.lower() for x in f.get(k, [])) for k in (
-            "include_labels", "exclude_labels", "include_categories", "exclude_categories")))
-        for lb in detect_labels(self.ctx.models, rgb, None, self.params.get("min_confidence", 50.0), label_filter):
-            out.append({"Timestamp": millis, "Label": {
-                "Name": lb.name, "Confidence": lb.confidence,
-                "Instances": [{"BoundingBox": box_out(b), "Confidence": c} for b, c in lb.instances],
-                "Parents": [{"Name": p} for p in lb.parents], "Aliases": [{"Name": a} for a in lb.aliases],
-                "Categories": [{"Name": lb.category}]}})
-        return out
+        return [{"Timestamp": millis, "Label": label_out(lb)} for lb in self.ctx.analyse(rgb, self.request).labels]
 
 
 class Faces(Feature):
     name = "faces"
 
+    @staticmethod
+    def asks(params):
+        return AnalysisRequest(faces=FacesRequest.from_params(params))
+
     def detect(self, millis, rgb):
-        out = []
-        wanted = {"ALL"} if self.params.get("attributes") == "ALL" else {"DEFAULT"}
-        for face in face_service.detect_faces(self.ctx.models, rgb, attributes="ALL" in wanted,
-                                              tile_min_side=self.ctx.tile_min_side):
-            out.append({"Timestamp": millis, "Face": face_detail_out(face, wanted)})
-        return out
+        wanted = {"ALL"} if self.request.faces.attributes else {"DEFAULT"}
+        return [{"Timestamp": millis, "Face": face_detail_out(face, wanted)}
+                for face in self.ctx.analyse(rgb, self.request).faces]
 
 
 class Moderation(Feature):
     name = "moderation"
 
+    @staticmethod
+    def asks(params):
+        return AnalysisRequest(moderation=ModerationRequest.from_params(params))
+
     def detect(self, millis, rgb):
-        out = []
-        for m in detect_moderation_labels(self.ctx.models, rgb, self.params.get("min_confidence", 50.0)):
-            out.append({"Timestamp": millis, "ModerationLabel": {
-                "Confidence": m.confidence, "Name": m.name, "ParentName": m.parent, "TaxonomyLevel": m.level},
-                "ContentTypes": []})
-        return out
+        return [{"Timestamp": millis, "ModerationLabel": moderation_label_out(m), "ContentTypes": []}
+                for m in self.ctx.analyse(rgb, self.request).moderation]
 
 
 class Text(Feature):
     name = "text"
 
+    @staticmethod
+    def asks(params):
+        return AnalysisRequest(text=TextRequest.from_params(params))
+
     def detect(self, millis, rgb):
-        out = []
-        wf = self.params.get("word_filter") or {}
-        regions = [Box(*r) for r in self.params.get("regions") or []]
-        word_filter = WordFilter(wf.get("min_confidence", 0.0), wf.get("min_height", 0.0), wf.get("min_width", 0.0))
-        for d in detect_text(self.ctx.models, rgb, word_filter, regions):
-            item = {"DetectedText": d.text, "Type": d.type, "Id": d.id, "Confidence": d.confidence,
-                    "Geometry": {"BoundingBox": box_out(d.box), "Polygon": [point_out(p) for p in d.polygon]}}
-            if d.parent_id is not None:
-                item["ParentId"] = d.parent_id
-            out.append({"Timestamp": millis, "TextDetection": item})
-        return out
+        return [{"Timestamp": millis, "TextDetection": text_detection_out(d)}
+                for d in self.ctx.analyse(rgb, self.request).text]
 
 
 def _corners(b: Box) -> tuple:
@@ -149,7 +158,7 @@ class Persons(Feature):
         people = [d for d in self.ctx.models.get(ObjectDetector).predict(rgb, min_score=self.MIN_SCORE)
                   if d.name == "Person"]
         boxes = _one_box_each([tuple(min(max(v, 0.0), 1.0) for v in d.box) for d in people])
-        faces = face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side) if boxes else []
+        faces = self.ctx.faces(rgb) if boxes else []
         return boxes, faces
 
     def absorb(self, t, millis, rgb, found):
@@ -176,9 +185,10 @@ class FaceSearch(Feature):
     def __init__(self, ctx, params, state=None):
         super().__init__(ctx, params, state)
         self.tracker = Tracker(min_iou=0.2, max_gap=1.0, state=(state or {}).get("tracker"))
+        self.search = FaceSearchRequest.from_params(params, self.MAX_MATCHES)
 
     def detect(self, millis, rgb):
-        return face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
+        return self.ctx.faces(rgb)
 
     def absorb(self, t, millis, rgb, faces):
         tracks = self.tracker.update(t, [_corners(f.box) for f in faces])
@@ -191,23 +201,17 @@ class FaceSearch(Feature):
                              "FaceMatches": track.extra["matches"]})
 
     def _search(self, rgb: np.ndarray, face) -> list[dict]:
-        svc, name = self.ctx.collections, self.params["collection"]
-        threshold = self.params.get("threshold", 80.0)
-        with svc.sessions() as s:
-            col = svc.get(s, self.ctx.scope, name)
-            face_service.embed_faces(svc.models, rgb, [face], col.face_embedder)
-            hits = svc.nearest(s, col, face.vector(col.face_embedder), self.MAX_MATCHES, threshold)
-            version = face_index_version(svc.models, col.face_embedder)
+        found = compose.search_face(self.ctx.collections, self.ctx.scope, rgb, face, self.search)
         out = []
-        for row, sim in hits:
-            f = stored(row)
+        for hit in found.matches:
+            f = hit.face
             match = {"FaceId": f.face_id, "BoundingBox": box_out(f.box), "ImageId": f.image_id,
-                     "Confidence": f.confidence, "IndexFacesModelVersion": version}
+                     "Confidence": f.confidence, "IndexFacesModelVersion": found.index_version}
             if f.external_image_id:
                 match["ExternalImageId"] = f.external_image_id
             if f.user_id:
                 match["UserId"] = f.user_id
-            out.append({"Similarity": sim, "Face": match})
+            out.append({"Similarity": hit.similarity, "Face": match})
         return out
 
     def state(self):
@@ -225,7 +229,7 @@ class Celebrities(Feature):
         self.tracker = Tracker(min_iou=0.2, max_gap=1.0, state=(state or {}).get("tracker"))
 
     def detect(self, millis, rgb):
-        return face_service.detect_faces(self.ctx.models, rgb, tile_min_side=self.ctx.tile_min_side)
+        return self.ctx.faces(rgb)
 
     def absorb(self, t, millis, rgb, faces):
         from oculi.services.celebrities import CelebrityService
