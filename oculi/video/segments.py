@@ -4,7 +4,7 @@ black, black frames, colour bars.
 Each frame is reduced to a 64x36 luma image and a 32x18 colour image (read straight from the decoded planes,
 so this costs little next to the decode). Per frame we keep a row of numbers, committed with its chunk:
 - `change`: how much the frame differs from the previous one: half the mean of the per-channel colour
-  histogram distances (L1/2 over 8 bins) plus half the mean absolute luma difference. A hard cut is a
+  histogram distances (L1/2 over 8 soft bins) plus half the mean absolute luma difference. A hard cut is a
   frame whose change is over an absolute floor and well above the median change of the frames around it
   (a pan or a walk changes pixels steadily; a cut changes them at once); of cuts within 2 frames of each
   other the strongest is kept.
@@ -12,8 +12,9 @@ so this costs little next to the decode). Per frame we keep a row of numbers, co
   declares: 16-235 for LIMITED, 0-255 for FULL); a frame is black when the share reaches MinCoveragePercentage.
 - `bars`: how well the frame matches colour bars (SMPTE 75% bars or EBU/100% bars): columns uniform down the
   top half and the band colours in the standard order.
-- `span`, `mix`, `position`: the dissolve model's test of the window of frames ending here (`transitions.py`).
-- `level`: the frame's mean luma, 0-1 of the declared range; a frame under `DARK_LEVEL` is dark.
+- `span`, `mix`, `position`: the dissolve model's test of the frame one second back (`transitions.py`).
+- `level`: the frame's mean luma, 0-1 of the declared range; a frame under `DARK_LEVEL` is dark, and a run
+  of dark frames is a fade's only if one of them is under `BLACK_LEVEL` (a dim scene rarely is).
 Shot boundaries, each where the new shot starts:
 - a hard cut: at the frame that changed;
 - a dissolve: at its middle (`transitions.py`);
