@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from oculi.services import result_json
-from oculi.services.analysis import Analyzer, face_model_version, text_model_version
+from oculi.services import compose, result_json
+from oculi.services.analysis import Analyzer
+from oculi.services.compose import (
+    Analysis,
+    AnalysisRequest,
+    FacesRequest,
+    LabelsRequest,
+    ModerationRequest,
+    PropertiesRequest,
+    TextRequest,
+)
 from oculi.services.errors import InvalidParameter
-from oculi.services.faces import Face, detect_faces
-from oculi.services.image_properties import ImageProperties, image_properties
 from oculi.services.imaging import DecodedImage
-from oculi.services.labels import Label, detect_labels
-from oculi.services.labels import model_version as label_model_version
-from oculi.services.moderation import ModerationLabel, detect_moderation_labels
-from oculi.services.moderation import model_version as moderation_model_version
-from oculi.services.text import TextDetection, detect_text
 
-FEATURES = ("labels", "faces", "text", "moderation", "properties")
-
-
-@dataclass
-class Analysis:
-    """What the models found, as service dataclasses (faces keep what a later search needs)."""
-
-    labels: list[Label] | None = None
-    faces: list[Face] | None = None
-    text: list[TextDetection] | None = None
-    moderation: list[ModerationLabel] | None = None
-    properties: ImageProperties | None = None
-    models: dict[str, str] = field(default_factory=dict)
+FEATURES = compose.TASKS
 
 
 def check_features(features: list[str]) -> list[str]:
@@ -38,25 +26,23 @@ def check_features(features: list[str]) -> list[str]:
     return [f for f in FEATURES if f in features]
 
 
+def request_for(features: list[str]) -> AnalysisRequest:
+    """The analyses an upload asks for by name, each with the pipeline's defaults: every face attribute, all
+    text, colours and quality of the whole image and of the objects against the rest."""
+    asked = set(check_features(features))
+    return AnalysisRequest(LabelsRequest() if "labels" in asked else None,
+                           FacesRequest(attributes=True) if "faces" in asked else None,
+                           TextRequest() if "text" in asked else None,
+                           ModerationRequest() if "moderation" in asked else None,
+                           PropertiesRequest() if "properties" in asked else None)
+
+
 def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
-    features = check_features(features)
-    m, out = analyzer.models, Analysis()
-    if "labels" in features:
-        out.labels = detect_labels(m, img.rgb)
-        out.models["labels"] = label_model_version(m)
-    if "faces" in features:
-        out.faces = detect_faces(m, img.rgb, attributes=True, tile_min_side=analyzer.settings.face_tile_min_side)
-        out.models["faces"] = face_model_version(m)
-    if "text" in features:
-        out.text = [t for t in detect_text(m, img.rgb) if t.type == "LINE"]
-        out.models["text"] = text_model_version(m)
-    if "moderation" in features:
-        out.moderation = detect_moderation_labels(m, img.rgb)
-        out.models["moderation"] = moderation_model_version(m)
-    if "properties" in features:  # colours and quality of the whole image, and of the objects against the rest
-        boxes = [box for lb in out.labels or [] for box, _ in lb.instances]
-        out.properties = image_properties(img.rgb, boxes)
-    return out
+    tuning = compose.Tuning(analyzer.settings.face_tile_min_side)  # the labels' default passes
+    analysis = compose.analyse(analyzer.models, img.rgb, request_for(features), tuning)
+    if analysis.text is not None:  # the result keeps lines
+        analysis.text = [t for t in analysis.text if t.type == "LINE"]
+    return analysis
 
 
 def to_json(img: DecodedImage, analysis: Analysis) -> dict:
