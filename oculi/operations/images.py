@@ -21,7 +21,7 @@ from oculi.services import faces as face_service
 from oculi.services.analysis import Analyzer
 from oculi.services.compose import AnalysisRequest, FacesRequest, LabelsRequest, ModerationRequest, PropertiesRequest
 from oculi.services.errors import InvalidParameter
-from oculi.services.imaging import DecodedImage
+from oculi.services.imaging import DecodedImage, Need
 from oculi.services.labels import passes_named
 
 
@@ -34,8 +34,8 @@ class ImageOperations(api.RekognitionApi):
     def models(self):
         return self.analyzer.models
 
-    def image(self, image: dict, at_least: int | None = None) -> DecodedImage:
-        """`at_least`: the most pixels a side the operation's models use (see imaging.decode)."""
+    def image(self, image: dict, at_least: int | Need | None = None) -> DecodedImage:
+        """`at_least`: the fewest pixels the operation's models need (see imaging.decode); None: every pixel."""
         source = inputs.image_source(image)
         if source.data is not None:
             return self.analyzer.from_bytes(source.data, at_least=at_least)

@@ -47,11 +47,12 @@ class Analyzer:
         self.store = store or blob_store_for(settings.store_url, settings.s3_endpoint_url)
 
     def from_bytes(self, data: bytes, formats=imaging.REKOGNITION_FORMATS, max_bytes: int = imaging.MAX_BYTES,
-                   at_least: int | None = None) -> imaging.DecodedImage:
+                   at_least: int | imaging.Need | None = None) -> imaging.DecodedImage:
         return imaging.decode(data, max_bytes=max_bytes, formats=formats,
                               max_pixels=self.settings.max_image_pixels, at_least=at_least)
 
-    def from_object(self, bucket: str, key: str, at_least: int | None = None) -> imaging.DecodedImage:
+    def from_object(self, bucket: str, key: str, at_least: int | imaging.Need | None = None
+                    ) -> imaging.DecodedImage:
         """Rekognition's Image.S3Object, read from the configured object store."""
         size = object_size(self.store, bucket, key)
         if size > imaging.MAX_S3_BYTES:

@@ -12,9 +12,11 @@ from oculi.operations.video import VideoOperations
 from oculi.services import compose
 from oculi.services import labels as label_service
 from oculi.services import moderation as moderation_service
+from oculi.services import text as text_service
 from oculi.services.analysis import Analyzer, object_size
 from oculi.services.compose import AnalysisRequest, FacesRequest, LabelsRequest, PropertiesRequest, TextRequest
 from oculi.services.errors import InvalidParameter, InvalidS3Object
+from oculi.services.imaging import Need
 from oculi.services.text import WordFilter
 from oculi.services.types import Box
 from oculi.services.video import VideoService
@@ -113,9 +115,13 @@ def test_decode_side_is_the_largest_the_asked_tasks_need(analyzer):
     both = AnalysisRequest(labels=LabelsRequest(), moderation=compose.ModerationRequest())
     assert compose.decode_side(models, both) == max(labels, moderation)
     for every_pixel in (AnalysisRequest(labels=LabelsRequest(), properties=PropertiesRequest()),
-                        AnalysisRequest(faces=FacesRequest()), AnalysisRequest(text=TextRequest()),
-                        AnalysisRequest()):
+                        AnalysisRequest(faces=FacesRequest()),
+                        AnalysisRequest(faces=FacesRequest(), text=TextRequest()), AnalysisRequest()):
         assert compose.decode_side(models, every_pixel) is None
+    reader = text_service.decode_need(models)  # text: a large page only as large as the text reader reads it
+    assert compose.decode_side(models, AnalysisRequest(text=TextRequest())) == reader
+    assert compose.decode_side(models, AnalysisRequest(labels=LabelsRequest(), text=TextRequest())) == Need(
+        short_side=labels, long_side=reader.long_side, pixels=reader.pixels)
 
 
 @pytest.mark.parametrize(("bucket", "key", "message"), [
