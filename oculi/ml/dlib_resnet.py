@@ -306,6 +306,7 @@ def converted(source: Path, cache: Path, sha256: str | None = None) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=cache)
     try:
+        os.fchmod(fd, 0o644)  # as the pack's own files (mkstemp makes it 0600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(model.SerializeToString())
             fh.flush()

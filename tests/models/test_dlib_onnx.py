@@ -3,7 +3,8 @@ damaged model files.
 
 Golden-output test: on every face of ../shared/data/faces the same aligned 150x150 chips give descriptors that
 differ from dlib's `compute_face_descriptor` by less than 1e-4 anywhere, and every same/different decision at
-the default threshold of 80 is the same.
+the default threshold of 80 is the same. Through live servers, a collection made with dlib's own runtime is served
+by the ONNX one with the same versions and similarities.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from oculi.ml.tasks.face_embedding import DlibEmbedder
 from oculi.ml.tasks.face_embedding_onnx import DlibOnnxEmbedder
 from oculi.services.analysis import face_index_version, face_model_version
 from oculi.services.faces import detect_faces
-from tests.conftest import load_rgb
+from tests.conftest import Server, assert_shape, load_rgb
 from tests.faces_composed import AWS, FACES, FR
 
 pytestmark = pytest.mark.slow
@@ -170,3 +171,43 @@ def test_an_altered_or_other_network_is_a_clear_error(pack, tmp_path):
         dlib_resnet.read_network(data[:at] + bytes([200]) + data[at + 1:], "net.dat")  # a length byte altered
     with pytest.raises(DlibFormatError, match="where loss_metric_ or loss_metric_2 was expected"):
         dlib_resnet.read_network(pack.path("dlib_shape5").read_bytes(), "shape_predictor_5_face_landmarks.dat")
+
+
+def test_a_collection_made_with_dlib_is_served_by_the_onnx_runtime(pack, tmp_path):
+    """Through boto3 against live servers (SQLite): a collection indexed by dlib's own runtime, then served by the
+    default ONNX one, keeps its FaceModelVersion and IndexFacesModelVersion, finds the same faces with the same
+    similarity, and vectors of both runtimes match each other."""
+    assert FaceEmbedder.default == "dlib-onnx"
+    probe = {"Bytes": (FR / "obama2.jpg").read_bytes()}
+    before = Server(tmp_path, workers=1, env={"OCULI_MODELS__FACE_EMBEDDING": "dlib", "OCULI_EMBEDDING_PROCESSES": "0"})
+    try:
+        c = before.client()
+        version = c.create_collection(CollectionId="family")["FaceModelVersion"]
+        assert version.endswith("+ dlib ResNet v1)")
+        obama = c.index_faces(CollectionId="family", Image={"Bytes": (FR / "obama.jpg").read_bytes()})
+        c.index_faces(CollectionId="family", Image={"Bytes": (FR / "biden.jpg").read_bytes()})
+        obama_id = obama["FaceRecords"][0]["Face"]["FaceId"]
+        dlibs = c.search_faces_by_image(CollectionId="family", Image=probe)["FaceMatches"]
+    finally:
+        before.stop()
+
+    after = Server(tmp_path, workers=1, env={"OCULI_MODELS__FACE_EMBEDDING": "dlib-onnx"})
+    try:
+        c = after.client()
+        d = c.describe_collection(CollectionId="family")
+        assert_shape("DescribeCollection", d)
+        assert d["FaceModelVersion"] == version and d["FaceCount"] == 2
+        hits = c.search_faces_by_image(CollectionId="family", Image=probe)
+        assert_shape("SearchFacesByImage", hits)
+        assert hits["FaceModelVersion"] == version
+        assert [m["Face"]["FaceId"] for m in hits["FaceMatches"]] == [m["Face"]["FaceId"] for m in dlibs] == [obama_id]
+        assert abs(hits["FaceMatches"][0]["Similarity"] - dlibs[0]["Similarity"]) < 0.01
+        more = c.index_faces(CollectionId="family", Image={"Bytes": (FR / "obama-480p.jpg").read_bytes()})
+        assert more["FaceModelVersion"] == version
+        assert more["FaceRecords"][0]["Face"]["IndexFacesModelVersion"] == "1.0"
+        new_id = more["FaceRecords"][0]["Face"]["FaceId"]
+        same = c.search_faces(CollectionId="family", FaceId=new_id)["FaceMatches"]  # an ONNX vector vs dlib's
+        assert [m["Face"]["FaceId"] for m in same] == [obama_id]
+        assert c.create_collection(CollectionId="fresh")["FaceModelVersion"] == version
+    finally:
+        after.stop()
