@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from oculi.config import Settings
 from oculi.services.analysis import object_size
 from oculi.services.collections import Scope
+from oculi.services.compose import FaceSearchRequest
 from oculi.services.errors import ErrorKind, InvalidParameter, ServiceError
 from oculi.services.jobs import JobService
 from oculi.storage.blobs import BlobStore
@@ -190,7 +191,7 @@ class VideoService:
         name = "".join(c if c.isalnum() or c in "._-" else "_" for c in (filename or "video"))[-100:] or "video"
         bucket, key = self.settings.bucket, f"videos/{uuid.uuid4()}/{name}"
         self.store.put(bucket, key, data, "application/octet-stream")
-        params = {"collection": collection, "threshold": threshold} if collection else {}
+        params = FaceSearchRequest(collection, threshold).params() if collection else {}
         scope = Scope(self.settings.rest_account, self.settings.rest_region)
         return self.start(scope, VideoRequest("Rest", tuple(dict.fromkeys(features)), params, bucket, key,
                                               source="rest"))
