@@ -1,6 +1,8 @@
 """DetectLabels on the VOC photos, before (OCULI_LABEL_PASSES=basic) and after (all passes), in one run.
 
-Usage: python bench/labels.py [--out bench/results/labels.json] [--repeat 1] [--no-latency]
+Usage: python bench/labels.py [--out bench/results/labels.json] [--repeat 1] [--no-latency] [--quick]
+
+--quick (for iterating): the held-out photos only, no "thorough", latency on every other held-out photo.
 
 Writes JSON with, for each of "before" (basic passes), "after" (default passes) and "thorough" (all passes
 with detector tiles on every photo; quality only, no latency), on the held-out half of ../shared/data/objects/voc2007
@@ -8,6 +10,8 @@ with detector tiles on every photo; quality only, no latency), on the held-out h
 - labels per photo (mean, median) at MinConfidence 55 (Rekognition's default) and at 50 with MaxLabels 50;
 - the named share: annotated objects of the classes some model covers (bench/voc.NAMES) whose class the photo's
   labels name (as a label, alias or parent), per class and overall, at both settings;
+- false labels: of the labels whose own name names an annotated class (bench/voc.judged), those on a photo
+  with no object of that class (a lower bound on wrong labels: the other labels are not judged);
 - AP at IoU 0.5 per COCO-mapped class and their mean, from the instances at MinConfidence 0;
 - DetectLabels p50/p95 through boto3 against two live servers (OCULI_LABEL_PASSES=basic and default),
   requests taking turns.
@@ -58,16 +62,23 @@ def measure(analyzer: Analyzer, passes: label_service.LabelPasses, photos: list[
     for split, chosen in (("held_out", [p for p in per_photo if p[0].held_out]), ("all", per_photo)):
         section = {"photos": len(chosen)}
         for key, (min_conf, max_labels) in OPERATING.items():
-            counts, classes = [], {}
+            counts, classes, judged, false = [], {}, 0, {}
             for photo, _, labels in chosen:
                 shown = kept(labels, min_conf, max_labels)
                 counts.append(len(shown))
                 for cls, (n, t) in voc.named(photo, voc.names_of(shown)).items():
                     a, b = classes.get(cls, (0, 0))
                     classes[cls] = (a + n, b + t)
+                for name, ok in voc.judged(photo, shown):
+                    judged += 1
+                    if not ok:
+                        false[name] = false.get(name, 0) + 1
             named, total = sum(n for n, _ in classes.values()), sum(t for _, t in classes.values())
             section[key] = {"labels_per_photo_mean": float(np.mean(counts)),
                             "labels_per_photo_median": float(np.median(counts)),
+                            "judged_labels": judged, "false_labels": sum(false.values()),
+                            "false_share": sum(false.values()) / max(judged, 1),
+                            "false_per_label": dict(sorted(false.items(), key=lambda kv: -kv[1])),
                             "named_share": named / total, "named": named, "annotated": total,
                             "named_per_class": {c: {"named": n, "annotated": t, "share": n / t}
                                                 for c, (n, t) in sorted(classes.items())}}
@@ -133,23 +144,28 @@ def latency(photos: list[voc.Photo], repeat: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "labels.json"))
+    ap.add_argument("--out", default=None, help="default: bench/results/labels.json (--quick: /tmp/labels-quick.json)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="held-out photos only, no thorough, half the latency")
     args = ap.parse_args()
     photos = voc.photos()
+    if args.quick:
+        photos = [p for p in photos if p.held_out]
     analyzer = Analyzer(Settings(data_dir=Path("/tmp/oculi-bench-labels")))
     result = {"photos": str(voc.DATA), "split": "held_out = even-numbered photos (2nd, 4th, ...); calibration "
-              "was fitted on the others",
+              "was fitted on the others", "quick": args.quick,
               "before": measure(analyzer, label_service.BASIC, photos),
-              "after": measure(analyzer, label_service.DEFAULT, photos),
-              "thorough": measure(analyzer, label_service.THOROUGH, photos)}
+              "after": measure(analyzer, label_service.DEFAULT, photos)}
+    if not args.quick:
+        result["thorough"] = measure(analyzer, label_service.THOROUGH, photos)
     if not args.no_latency:
-        result["latency_boto3"] = latency(photos, args.repeat)
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    for k in ("before", "after", "thorough"):
+        result["latency_boto3"] = latency(photos[::2] if args.quick else photos, args.repeat)
+    out = args.out or ("/tmp/labels-quick.json" if args.quick else str(ROOT / "bench" / "results" / "labels.json"))
+    Path(out).write_text(json.dumps(result, indent=1) + "\n")
+    for k in ("before", "after", "thorough")[:2 if args.quick else 3]:
         h = result[k]["held_out"]
-        print(k, f"held-out named@55 {h['min55']['named_share']:.3f} "
+        print(k, f"held-out named@55 {h['min55']['named_share']:.3f} false@55 {h['min55']['false_share']:.3f} "
               f"named@50/50 {h['min50_max50']['named_share']:.3f} "
               f"labels/photo@55 {h['min55']['labels_per_photo_mean']:.1f} mAP50 {h['map50']:.3f}")
     if "latency_boto3" in result:

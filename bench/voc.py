@@ -88,6 +88,18 @@ def named(photo: Photo, said: set[str]) -> dict[str, tuple[int, int]]:
     return out
 
 
+def judged(photo: Photo, labels) -> list[tuple[str, bool]]:
+    """The labels whose own name names an annotated class (NAMES), each with whether the photo has an object of
+    such a class (False: a false label, as far as the annotation can tell)."""
+    present = {o[0] for o in photo.objects}
+    out = []
+    for lb in labels:
+        classes = {cls for cls, names in NAMES.items() if lb.name.lower() in names}
+        if classes:
+            out.append((lb.name, bool(classes & present)))
+    return out
+
+
 def iou(a, b) -> float:
     x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)

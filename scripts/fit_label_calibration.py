@@ -8,14 +8,17 @@ on the other half. The examples, with the label service's raw evidence (no calib
   (bench/voc.COCO), true when it matches an annotated box of that class at IoU >= 0.5 (VOC matching);
 - detector labels (`<model>/label`: label confidence): per photo and such class, its best box score, true when
   the photo has an object of that class;
-- classifier: each label the classifier gives a photo (summed probability >= 0.05) whose name or aliases name an
-  annotated class (bench/voc.NAMES), true when the photo has an object of that class.
+- classifier: each label the classifier gives a photo (summed probability >= 0.01, as the service keeps them)
+  whose name or aliases (label_service.ALIAS_MIN) name an annotated class (bench/voc.NAMES), true when the photo
+  has an object of that class. The model's and the categories' fits use those of MIN_EVIDENCE or more (below it
+  most labels are noise, and one line through them all would sink the rest).
 VOC annotates every animal and vehicle of its classes, and these photos have none: the detector's boxes and the
 classifier's labels of the categories ABSENT are false examples too (without them the fit would only see the
 indoor classes these photos are full of, and over-trust a stray "Dog").
 Each model gets one fit, and each Rekognition category with at least MIN_EACH true and MIN_EACH false examples
-gets its own; `judged` lists the labels with true examples (others keep their raw score: see
-oculi.ml.calibration).
+gets its own; so does each classifier label with at least MIN_LABEL examples: its category's fit with the
+offset refitted, pulled back with weight PULL (a label seldom has many examples); `judged` lists the labels
+with true examples (others keep their raw score: see oculi.ml.calibration).
 """
 
 from __future__ import annotations
@@ -32,12 +35,15 @@ sys.path.insert(0, str(ROOT))
 
 from bench import voc  # noqa: E402
 from oculi.config import Settings  # noqa: E402
-from oculi.ml.calibration import fit  # noqa: E402
+from oculi.ml.calibration import Platt, fit, shift  # noqa: E402
 from oculi.ml.interfaces import LabelClassifier, ObjectDetector  # noqa: E402
 from oculi.services import labels as label_service  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 
 MIN_EACH = 15
+MIN_EVIDENCE = 0.05  # the least summed probability of a classifier example for the model's and categories' fits
+MIN_LABEL = 5  # examples a classifier label needs for its own fit
+PULL = 4.0  # weight of the pull of a label's offset towards its category's (in log-loss units)
 ABSENT = {"Animals and Pets", "Vehicles and Automotive"}
 VOC_ANIMALS_VEHICLES = {"aeroplane", "bicycle", "bird", "boat", "bus", "car", "cat", "cow", "dog", "horse",
                         "motorbike", "sheep", "train"}
@@ -69,26 +75,39 @@ def examples(analyzer: Analyzer, photo: voc.Photo) -> tuple[list, list, list]:
     annotated = {o[0] for o in photo.objects}
     classes = []
     for name, (p, fine) in ev.classes.items():
-        said = {name.lower(), *(f.lower() for _, f in fine)}
+        said = {name.lower(), *(f.lower() for pf, f in fine if pf >= label_service.ALIAS_MIN)}
         judged = [cls for cls, names in voc.NAMES.items() if names & said]
-        if label_service.category(name) in ABSENT and p >= 0.05:
+        if label_service.category(name) in ABSENT:
             classes.append((label_service.category(name), p, False, name))
-        elif judged and p >= 0.05:
+        elif judged:
             classes.append((label_service.category(name), p, any(c in annotated for c in judged), name))
     return objects, present, classes
 
 
-def fitted(rows: list) -> dict:
+def fitted(rows: list, per_label: bool = False) -> dict:
+    judged = sorted({r[3] for r in rows if r[2]})
+    every = rows
+    if per_label:
+        rows = [r for r in rows if r[1] >= MIN_EVIDENCE]
     groups = defaultdict(list)
     for g, s, ok, _ in rows:
         groups[g].append((s, ok))
     s, y = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    out = {"default": list(vars(fit(s, y)).values()), "examples": [int(y.sum()), int((1 - y).sum())], "groups": {},
-           "judged": sorted({r[3] for r in rows if r[2]})}
+    default = fit(s, y)
+    out = {"default": list(vars(default).values()), "examples": [int(y.sum()), int((1 - y).sum())], "groups": {},
+           "judged": judged}
     for g, items in sorted(groups.items()):
         ys = np.array([ok for _, ok in items])
         if ys.sum() >= MIN_EACH and (1 - ys).sum() >= MIN_EACH:
             out["groups"][g] = list(vars(fit(np.array([sc for sc, _ in items]), ys)).values())
+    if per_label:
+        out["labels"] = {}
+        for name in judged:
+            items = [(s, ok) for _, s, ok, n in every if n == name]
+            if len(items) >= MIN_LABEL:
+                group = Platt(*out["groups"].get(label_service.category(name), out["default"]))
+                ys = np.array([ok for _, ok in items])
+                out["labels"][name] = list(vars(shift(np.array([sc for sc, _ in items]), ys, group, PULL)).values())
     return out
 
 
@@ -107,7 +126,7 @@ def main() -> None:
                  "scripts/fit_label_calibration.py on the fitting half of ../shared/data/objects/voc2007 "
                  "(bench/voc.py); examples = [true, false]",
         "models": {detector: fitted(objects), f"{detector}/label": fitted(present),
-                   analyzer.models.implementation(LabelClassifier): fitted(classes)},
+                   analyzer.models.implementation(LabelClassifier): fitted(classes, per_label=True)},
     }
     TARGET.write_text(json.dumps(table, indent=1) + "\n")
     print(json.dumps(table["models"], indent=1))

@@ -6,6 +6,10 @@ examples, per Rekognition category of the label (a chair and a cup are not equal
 `oculi/data/label_calibration.json` holds the fitted (a, b); scripts/fit_label_calibration.py refits it on the
 fitting half of the VOC photos (bench/voc.py) and records what it was fitted on. A (model, category) pair
 without its own fit uses the model's; a model without any fit keeps its raw score (a = 1, b = 0).
+Where the fitting photos have at least a few examples of one label (the classifier's Pillow, Desk...), that
+label gets its own mapping too: its category's with the offset refitted and pulled back towards it (`shift`):
+the classifier is surer of some labels than of others at the same probability (a pillow it names at 3% was
+there every time, a desk at 30% often was not), which one mapping per category cannot say.
 A fit also lists the labels its examples could judge (`judged`): the photos say how often a chair the models
 report is there, not how often a refrigerator is (they are not annotated), and the indoor classes' high
 prior would lift every rare label over MinConfidence. Labels outside that list keep the raw score
@@ -15,7 +19,7 @@ prior would lift every rare label over MinConfidence. Labels outside that list k
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -41,12 +45,13 @@ class Calibration:
     default: Platt
     groups: dict[str, Platt]
     judged: frozenset[str] | None = None  # None: every label
+    labels: dict[str, Platt] = field(default_factory=dict)  # per label, where fitted
 
     def covers(self, name: str) -> bool:
         return self.judged is None or name in self.judged
 
-    def __call__(self, score: float, group: str = "") -> float:
-        return self.groups.get(group, self.default)(score)
+    def __call__(self, score: float, group: str = "", name: str = "") -> float:
+        return self.labels.get(name, self.groups.get(group, self.default))(score)
 
 
 @lru_cache
@@ -65,7 +70,23 @@ def calibration(implementation: str, use: str = "") -> Calibration:
     judged = entry.get("judged")
     return Calibration(Platt(*entry.get("default", (1.0, 0.0))),
                        {k: Platt(*v) for k, v in entry.get("groups", {}).items()},
-                       frozenset(judged) if judged is not None else None)
+                       frozenset(judged) if judged is not None else None,
+                       {k: Platt(*v) for k, v in entry.get("labels", {}).items()})
+
+
+def shift(scores: np.ndarray, truth: np.ndarray, prior: Platt, pull: float) -> Platt:
+    """`prior` with its offset b refitted (Newton steps on the log-loss plus pull * (b - prior.b)^2 / 2), its
+    slope kept: for a label with a few examples, which say how sure it is, not how its sureness grows."""
+    s = np.clip(np.asarray(scores, float), 1e-4, 1 - 1e-4)
+    x, y = prior.a * np.log(s / (1 - s)), np.asarray(truth, float)
+    b = prior.b
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(x + b)))
+        step = (np.sum(p - y) + pull * (b - prior.b)) / (np.sum(p * (1 - p)) + pull)
+        b -= step
+        if abs(step) < 1e-10:
+            break
+    return Platt(prior.a, float(b))
 
 
 def fit(scores: np.ndarray, truth: np.ndarray, l2: float = 0.01) -> Platt:

@@ -11,10 +11,13 @@ more of them):
   and its regions only, never from an object's crop;
 - people: when a person is detected, labels derived from DetectFaces' own measurements (services/people_labels);
 - confidences: each model's raw score mapped to the probability that the thing is there (oculi.ml.calibration,
-  fitted on photos kept apart from the reported ones), so that MinConfidence means the same for every label:
+  fitted on photos kept apart from the reported ones; per category, and per label for the classifier's labels
+  with enough examples), so that MinConfidence means the same for every label:
   an instance's Confidence is P(this box is a true object), a label's is P(the photo shows one) from its best
   box or from the classifier's evidence, whichever is higher. Parents are labels too, with
-their child's confidence, as Rekognition does. ImageNet class names (e.g. "malamute") are kept as aliases.
+their child's confidence, as Rekognition does. ImageNet class names (e.g. "malamute") are kept as aliases when
+the classifier gave that class at least ALIAS_MIN (a "toilet seat" at 2% beside a Furniture label is no name for
+what the photo shows).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from oculi.services.types import Box
 
 RAW_FLOOR = 0.2  # the detector's boxes below this raw score are noise on every class (bench/labels.py)
 MIN_CROP_AREA = 0.01  # objects smaller than this share of the photo are too few pixels for the classifier
+ALIAS_MIN = 0.1  # an ImageNet class is an alias of its label only when the classifier gave it this much
 
 
 @dataclass
@@ -172,9 +176,10 @@ def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None
                 label.instances.append((Box.from_corners(*det.box), conf))
 
     for name, (p, fine) in ev.classes.items():
-        label = add(name, 100 * (classes_cal(p, category(name)) if classes_cal and classes_cal.covers(name) else p))
-        for _, alias in fine:
-            if alias.lower() != name.lower() and alias not in label.aliases:
+        label = add(name, 100 * (classes_cal(p, category(name), name) if classes_cal and classes_cal.covers(name)
+                                 else p))
+        for p_fine, alias in fine:
+            if p_fine >= ALIAS_MIN and alias.lower() != name.lower() and alias not in label.aliases:
                 label.aliases.append(alias)
 
     people = labels.get("Person")

@@ -10,7 +10,7 @@ import pytest
 
 from bench import voc
 from bench.labels import measure
-from oculi.ml.calibration import calibration, fit
+from oculi.ml.calibration import calibration, fit, shift
 from oculi.ml.interfaces import LabelClassifier, ObjectDetector
 from oculi.services import labels as label_service
 from oculi.services.faces import detect_faces
@@ -41,6 +41,22 @@ def test_named_share_on_held_out_voc(voc_measures):
     assert before["named_share"] < 0.35
     assert after["named_share"] >= 0.53, after["named_per_class"]
     assert after["labels_per_photo_mean"] >= 3 * before["labels_per_photo_mean"]
+
+
+def test_few_false_labels_on_held_out_voc(voc_measures):
+    # of the labels whose own name names an annotated class (Chair, Pillow, Sink...), those on a photo without
+    # one: measured 55 of 207 (0.27) at MinConfidence 55; 70 of 237 (0.30) with one calibration per category
+    after = voc_measures["after"]["min55"]
+    assert after["judged_labels"] >= 150
+    assert after["false_share"] <= 0.29, after["false_per_label"]
+
+
+def test_named_share_at_the_issues_operating_point(voc_measures):
+    # issue 14 measured at MinConfidence 50, MaxLabels 50 and asks for >= 60% named; measured (bench/labels.py,
+    # held-out half): 0.66 (184/278), 9.0 labels a photo (median 8); before 0.28, 2.5
+    after = voc_measures["after"]["min50_max50"]
+    assert after["named_share"] >= 0.62, after["named_per_class"]
+    assert after["labels_per_photo_median"] >= 7
 
 
 def test_detection_ap_not_lower_than_before(voc_measures):
@@ -106,6 +122,21 @@ def test_calibration_is_fitted_and_monotonic(models):
         assert scores == sorted(scores)
     p = fit(np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.9] * 10), np.array([0, 0, 1, 0, 1, 1] * 10))
     assert 0 < p(0.1) < p(0.9) < 1
+
+
+def test_classifier_labels_calibrated_one_by_one(models):
+    """The classifier's labels with enough examples in the fitting half have their own offset on their
+    category's slope: the pillows it names at a few percent were all there, its desks often were not."""
+    cal = calibration(models.implementation(LabelClassifier))
+    assert {"Pillow", "Desk", "Chair"} <= set(cal.labels)
+    for name, own in cal.labels.items():
+        group = cal.groups.get(label_service.category(name), cal.default)
+        assert own.a == group.a > 0, name  # same slope: monotonic, only the offset moved
+    home = cal.groups["Home and Indoors"]
+    assert cal(0.03, "Home and Indoors", "Pillow") > home(0.03) > cal(0.03, "Home and Indoors", "Desk")
+    assert cal(0.03, "Home and Indoors", "Lamp") == home(0.03)  # no examples: the category's mapping
+    s = shift(np.array([0.02, 0.03, 0.05] * 3), np.ones(9), home, pull=4.0)
+    assert s.a == home.a and s.b > home.b
 
 
 def test_scene_labels_from_the_taxonomy():
