@@ -6,9 +6,12 @@ A request that decodes a large image (over LARGE_PIXELS) costs up to ~1 GB on to
 hostile-input benchmark (issue 9). `admit` is called by the decoder once the header gives the pixel count: a
 large image waits until no other request of the process holds one. The hold lasts for the request (`scope`,
 entered by the HTTP middleware, oculi/api/large_image_scope.py, and by each pipeline job), because the pixels
-live as long as the request does. A request may decode several large images (CompareFaces) once it holds.
-Small images never wait. Outside a scope (the CLI, tests calling services) nothing is held. The wait is
-bounded (WAIT_SECONDS): past it the request goes ahead, since a slow answer beats none.
+live as long as the request does. A request may decode several large images (CompareFaces) once it holds;
+their decodes take turns (`decoding`), each being its image twice over for a moment. Work as costly as a large
+image without one, a text read of a 2000 px page, is held like one (`admit_work`), since the two costs add up
+beside each other. Small images never wait; small text reads neither. Outside a scope (the CLI, tests calling
+services) nothing is held. The wait is bounded (WAIT_SECONDS): past it the request goes ahead, since a slow
+answer beats none.
 
 The hold travels in a ContextVar: Starlette runs sync routes and the AWS dispatch in a thread pool with a copy
 of the request's context, which shares the one `_Hold` object the middleware made.
