@@ -1,4 +1,5 @@
-"""Base class of every model task and the registry of implementations, keyed by (task, implementation).
+"""`Models`: the implementation settings chose for each task, loaded once per process. The tasks' base class
+and their registry, keyed by (task, implementation), are in oculi.ml.task.
 
 A task kind (oculi.ml.interfaces: FaceDetector, FaceEmbedder, ...) sets `task`; an implementation subclasses a
 kind and sets `implementation`, which registers it. A second class under the same key is an error at import
@@ -14,80 +15,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import ClassVar, TypeVar
+from typing import TypeVar
 
 from oculi.ml.pack import ModelPack
+from oculi.ml.task import RegistryError, Task
 
-
-class RegistryError(RuntimeError):
-    """Two implementations under one key, or a setting naming an implementation that does not exist."""
-
-
-class Task:
-    """A model task. Implementations set `implementation`, `files`, `version` (the model's name as the
-    *ModelVersion strings show it) and `input_size` (pixels a side the network sees, None when it takes any),
-    implement `_load()` and the kind's `predict(...)`.
-
-    `load()` is idempotent and thread-safe; `predict` holds `self.lock` around the runtime call when the
-    runtime is not re-entrant (LiteRT interpreters, dlib objects, OpenCV nets).
-    """
-
-    task: ClassVar[str]
-    default: ClassVar[str]  # the implementation used when settings name none
-    implementation: ClassVar[str]
-    files: ClassVar[tuple[str, ...]] = ()
-    version: ClassVar[str] = ""
-    input_size: ClassVar[int | None] = None
-    decode_side: ClassVar[int | None] = None  # pixels a side the image must keep, when more than input_size
-    runtime: ClassVar[str] = ""  # another runtime of the same model, with the same outputs (tested): "onnx"
-    registry: ClassVar[dict[tuple[str, str], type[Task]]] = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "implementation" in cls.__dict__ or "runtime" in cls.__dict__:
-            key = (cls.task, cls.selector())
-            other = Task.registry.get(key)
-            if other is not None and other is not cls:
-                raise RegistryError(f"two implementations of {key[0]} named {key[1]!r}: "
-                                    f"{other.__module__}.{other.__qualname__} and {cls.__module__}.{cls.__qualname__}")
-            Task.registry[key] = cls
-
-    def __init__(self, pack: ModelPack, threads: int = 2, processes: int = 0):
-        self.pack = pack
-        self.threads = threads
-        self.processes = processes  # worker processes, for runtimes that hold the GIL (0: in this process)
-        self.lock = threading.Lock()
-        self._load_lock = threading.Lock()
-        self._loaded = False
-
-    def load(self) -> Task:
-        if not self._loaded:
-            with self._load_lock:
-                if not self._loaded:
-                    self._load()
-                    self._loaded = True
-        return self
-
-    def _load(self) -> None:
-        raise NotImplementedError
-
-    @classmethod
-    def selector(cls) -> str:
-        """The name settings choose this class by: its implementation, and its runtime when it has one."""
-        return f"{cls.implementation}-{cls.runtime}" if cls.runtime else cls.implementation
-
-    @classmethod
-    def needs_side(cls) -> int:
-        """The fewest pixels a side a decoded image must keep for this model (0: it takes any size)."""
-        return cls.decode_side or cls.input_size or 0
-
-    def versions(self) -> dict[str, str]:
-        """The model (and package) behind this task, for result JSON."""
-        out = {}
-        for fid in self.files:
-            f = next(x for x in self.pack.files() if x.id == fid)
-            out[fid] = f"{f.model} ({f.package}=={f.version})"
-        return out
+__all__ = ["Models", "RegistryError", "Task", "kinds"]
 
 
 T = TypeVar("T", bound=Task)

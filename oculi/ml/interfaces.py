@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from oculi.ml.base import Task
+from oculi.ml.task import Task
 
 
 @dataclass(frozen=True)
