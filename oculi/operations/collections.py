@@ -121,7 +121,7 @@ class CollectionOperations(api.RekognitionApi):
         found = self.collections.search_faces_by_image(
             scope(context), request["CollectionId"], img.rgb, request.get("MaxFaces", 4096),
             request.get("FaceMatchThreshold", 80.0), request.get("QualityFilter", "NONE"))
-        model = self.collections.face_model(scope(context), request["CollectionId"])
+        model = found.model
         return {"SearchedFaceBoundingBox": box_out(found.searched.box),
                 "SearchedFaceConfidence": found.searched.confidence,
                 "FaceMatches": [{"Similarity": h.similarity, "Face": face_out(h.face, model)} for h in found.matches],

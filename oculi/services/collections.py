@@ -139,6 +139,7 @@ class ImageSearch:
 
     searched: Face
     matches: list[FaceHit]
+    model: FaceModel  # the collection's face model, which the answer reports
 
 
 Page = tuple[list[StoredFace], str | None]  # one page and the next page's token
@@ -419,7 +420,8 @@ class CollectionService:
         with self.sessions() as s:
             col = self.get(s, scope, name)
             hits = self.nearest(s, col, face.vector(embedder), max_faces, threshold)
-        return ImageSearch(face, [FaceHit(stored(r), sim) for r, sim in hits])
+            model = self.model_of(col)
+        return ImageSearch(face, [FaceHit(stored(r), sim) for r, sim in hits], model)
 
     def largest_face(self, rgb: np.ndarray, quality: str = "NONE", faces: list[Face] | None = None,
                      embedder: str | None = None) -> Face:
