@@ -180,3 +180,10 @@ def test_peak_of_two_80_mp_images_decoded_in_two_threads():
     result = _peak("two-threads")
     assert result["shape"] == [80, 1_000_000, 3]
     assert result["over_mib"] < 870
+
+
+def test_detect_text_asks_for_what_the_reader_looks_at(models):
+    """DetectText's need comes from the text reader: a page shrunk to 2000 px a side, a strip to 3 MP."""
+    from oculi.services.text import decode_need
+
+    assert decode_need(models) == Need(long_side=2000, pixels=3_000_000)
