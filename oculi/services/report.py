@@ -28,7 +28,8 @@ def check_features(features: list[str]) -> list[str]:
 
 def request_for(features: list[str]) -> AnalysisRequest:
     """The analyses an upload asks for by name, each with the pipeline's defaults: every face attribute, all
-    text, colours and quality of the whole image and of the objects against the rest."""
+    text (lines, then their words, as DetectText), colours and quality of the whole image and of the objects
+    against the rest."""
     asked = set(check_features(features))
     return AnalysisRequest(LabelsRequest() if "labels" in asked else None,
                            FacesRequest(attributes=True) if "faces" in asked else None,
@@ -39,10 +40,7 @@ def request_for(features: list[str]) -> AnalysisRequest:
 
 def run(analyzer: Analyzer, img: DecodedImage, features: list[str]) -> Analysis:
     tuning = compose.Tuning(analyzer.settings.face_tile_min_side)  # the labels' default passes
-    analysis = compose.analyse(analyzer.models, img.rgb, request_for(features), tuning)
-    if analysis.text is not None:  # the result keeps lines
-        analysis.text = [t for t in analysis.text if t.type == "LINE"]
-    return analysis
+    return compose.analyse(analyzer.models, img.rgb, request_for(features), tuning)
 
 
 def to_json(img: DecodedImage, analysis: Analysis) -> dict:
@@ -88,7 +86,7 @@ def render_table(result: dict) -> str:
                          f"{b['width']:.2f}x{b['height']:.2f}){desc}")
     if "text" in result:
         lines.append("\nTEXT")
-        lines += [f"  {t['confidence']:5.1f}  {t['text']}" for t in result["text"]]
+        lines += [f"  {t['confidence']:5.1f}  {t['text']}" for t in result["text"] if t["type"] == "LINE"]
     if "moderation" in result:
         lines.append("\nMODERATION")
         lines += [f"  {m['confidence']:5.1f}  {m['name']}" for m in result["moderation"]] or ["  (safe)"]

@@ -11,6 +11,7 @@ import os
 
 from PIL import Image, ImageDraw, ImageFont
 
+from oculi.api.results import ResultV1
 from tests.browser.conftest import check_axe, drop_files, screenshot
 from tests.conftest import data
 
@@ -125,7 +126,7 @@ def test_text_from_an_image_is_text_not_markup(page, tmp_path):
     path = tmp_path / "xss.png"
     im.save(path)
     pg, result = _analyse(page, path, features=("text", "labels"))
-    assert [t["text"] for t in result["text"]] == [payload]
+    assert [t["text"] for t in result["text"] if t["type"] == "LINE"] == [payload]
     pg.get_by_role("tab", name="Text").click()
     assert pg.locator("#panel-text td").first.text_content() == payload  # the words, shown as words
     assert pg.evaluate("document.querySelectorAll('img[src=\"x\"], img[src$=\"/x\"]').length") == 0
@@ -235,8 +236,8 @@ def test_flagged_photo_blurred_until_revealed_and_colour_swatches(page):
     colour = pg.evaluate("() => getComputedStyle(document.querySelector('#panel-properties .colour')).backgroundColor")
     assert colour == "rgb({}, {}, {})".format(*first["rgb"])
 
-    flagged = dict(result, moderation=[{"name": "Violence", "confidence": 91.0, "parent_name": "",
-                                        "taxonomy_level": 1}])
+    flagged = dict(result, moderation=[{"name": "Violence", "parent": "", "level": 1, "confidence": 91.0}])
+    ResultV1.model_validate(flagged)  # the stand-in is an answer the API could give
     pg.route("**/v1/analyze", lambda route: route.fulfill(json=flagged))
     pg.click("#run")
     pg.wait_for_selector("#stage .veil")
@@ -263,3 +264,46 @@ def test_store_it_goes_through_the_pipeline(page):
     pg.wait_for_selector("body[data-state=drawn]")
     assert pg.url.endswith(f"/images/{stored['id']}")
     assert pg.locator("svg .item[data-key='face:0']").count() == 1
+
+
+def test_text_tab_lists_each_line_then_its_words_as_detect_text_gives_them(page, web, tmp_path):
+    """The words are DetectText's WORDs, grouped under their line by ParentId, each with its own polygon: not the
+    lines split again in the browser."""
+    lines = ["OPEN DAILY 9 TO 5", "Deliveries: back door, please!"]
+    im = Image.new("RGB", (1200, 360), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 60)
+    for i, line in enumerate(lines):
+        ImageDraw.Draw(im).text((40, 60 + 150 * i), line, fill="black", font=font)
+    path = tmp_path / "sign.png"
+    im.save(path)
+    pg, result = _analyse(page, path, features=("text",))
+
+    found = web.client().detect_text(Image={"Bytes": path.read_bytes()})["TextDetections"]
+    line_of = {t["Id"]: t["DetectedText"] for t in found if t["Type"] == "LINE"}
+    expected = [(text, [w["DetectedText"] for w in found if w["Type"] == "WORD" and w.get("ParentId") == i])
+                for i, text in line_of.items()]
+    assert len(expected) == 2 and all(words for _, words in expected)
+    words = [t for t in result["text"] if t["type"] == "WORD"]
+    assert [t["text"] for t in result["text"] if t["type"] == "LINE"] == [text for text, _ in expected]
+
+    pg.get_by_role("tab", name="Text").click()
+    shown_lines = pg.locator("#panel-text table").nth(0).locator("tbody tr td:first-child").all_text_contents()
+    shown_words = pg.evaluate("""() => [...document.querySelectorAll('#panel-text tr[data-key^="word:"]')]
+        .map(r => [Number(r.dataset.line), r.cells[0].textContent])""")
+    assert shown_lines == [text for text, _ in expected]
+    assert [[w for n, w in shown_words if n == i + 1] for i in range(len(expected))] == [ws for _, ws in expected]
+
+    # a word's row lights the word's own polygon, where the API puts it
+    W, H = result["image"]["width"], result["image"]["height"]
+    word = words[-1]
+    key = f"word:{word['id']}"
+    poly = pg.locator(f'svg .item[data-key="{key}"] polygon.shape')
+    assert not poly.is_visible()  # the lines are drawn; a word only while its row is hovered or selected
+    pg.locator(f'#panel-text tr[data-key="{key}"]').hover()
+    assert poly.is_visible()
+    points = [tuple(map(float, p.split(","))) for p in poly.get_attribute("points").split()]
+    assert len(points) == len(word["polygon"])
+    for (x, y), p in zip(points, word["polygon"], strict=True):
+        assert abs(x - p["x"] * W) <= 2 and abs(y - p["y"] * H) <= 2
+    assert pg.locator("#status").text_content().startswith("Found 2 lines of text")
+    assert not page.errors

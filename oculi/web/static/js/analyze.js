@@ -2,6 +2,7 @@
 // on /v1/analyze (nothing stored) or /v1/images?wait=true (stored), and the answer is drawn at once.
 import { api, apiKey, form, showImage } from "./api.js";
 import { Camera, acceptDrops } from "./camera.js";
+import { textLines } from "./draw.js";
 import { h, snippets } from "./results.js";
 import { showResult } from "./viewer.js";
 
@@ -83,10 +84,11 @@ async function run() {
     document.body.dataset.answerMs = String(Math.round(answered - started));
     document.body.dataset.drawMs = String(Math.round((drawn - answered) * 10) / 10);
     document.body.dataset.state = "drawn";
+    const counted = { ...result, text: result.text && textLines(result) }; // lines, not their words too
     const found = [["labels", "label"], ["faces", "face"], ["text", "line of text", "lines of text"],
                    ["moderation", "moderation label"]]
-      .filter(([k]) => result[k])
-      .map(([k, one, many]) => `${result[k].length} ${result[k].length === 1 ? one : many || `${one}s`}`);
+      .filter(([k]) => counted[k])
+      .map(([k, one, many]) => `${counted[k].length} ${counted[k].length === 1 ? one : many || `${one}s`}`);
     say(`Found ${found.join(", ") || "what was asked"}${result.properties ? ", and the image's colours" : ""}.`);
     if (stored) {
       const p = $("stored");

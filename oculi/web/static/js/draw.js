@@ -53,6 +53,11 @@ export function faceSummary(face) {
   return parts.join(" · ");
 }
 
+/** The result's text as DetectText gives it: lines (type LINE), then words (type WORD, parent_id = the line's
+ * id). A result stored before words were kept has lines only. */
+export const textLines = (result) => (result.text || []).filter((t) => t.type !== "WORD");
+export const textWords = (result) => (result.text || []).filter((t) => t.type === "WORD");
+
 /** Build (or rebuild) the layers. Returns the <svg>. */
 export function drawResult(svg, result, W, H) {
   svg.replaceChildren();
@@ -97,12 +102,19 @@ export function drawResult(svg, result, W, H) {
     }
     layers.faces.append(g);
   });
-  (result.text || []).forEach((line, i) => {
-    const g = item(`text:${i}`, line.confidence, `${line.text} ${pct(line.confidence)}%`);
-    const pts = (line.polygon || []).map((p) => `${p.x * W},${p.y * H}`).join(" ");
+  const polygon = (g, t, shape) => {
+    const pts = (t.polygon || []).map((p) => `${p.x * W},${p.y * H}`).join(" ");
     g.append(el("polygon", { class: "under", points: pts }),
-             el("polygon", { class: "shape text-poly", stroke: TEXT_COLOUR, points: pts }));
+             el("polygon", { class: `shape ${shape}`, stroke: TEXT_COLOUR, points: pts }));
     layers.text.append(g);
+  };
+  textLines(result).forEach((line, i) => {
+    polygon(item(`text:${i}`, line.confidence, `${line.text} ${pct(line.confidence)}%`), line, "text-poly");
+  });
+  textWords(result).forEach((word) => { // drawn while its row is hovered or selected: the lines say enough
+    const g = item(`word:${word.id}`, word.confidence, `${word.text} ${pct(word.confidence)}%`);
+    g.classList.add("word");
+    polygon(g, word, "word-poly");
   });
   return svg;
 }

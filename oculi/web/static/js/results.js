@@ -1,6 +1,6 @@
 // The result of an analysis shown as tabs: labels, faces, text, image properties, the raw JSON and the same
 // request as boto3 / AWS CLI / curl code. Everything from the image is set with textContent, never as markup.
-import { FACE_COLOUR, TEXT_COLOUR, faceSummary, labelColour, pct } from "./draw.js";
+import { FACE_COLOUR, TEXT_COLOUR, faceSummary, labelColour, pct, textLines, textWords } from "./draw.js";
 import { makeTabs } from "./tabs.js";
 
 export function h(tag, attrs = {}, ...children) {
@@ -73,12 +73,22 @@ function facesPanel(result) {
 
 function textPanel(result) {
   if (!result.text) return h("p", { class: "muted" }, "Text was not asked for.");
-  if (!result.text.length) return h("p", {}, "No text found.");
-  const lines = table("Lines of text", ["Line", "Confidence"], result.text.map((t, i) =>
-    linkedRow(`text:${i}`, t.confidence, [h("td", {}, chip(TEXT_COLOUR), t.text), h("td", {}, `${pct(t.confidence)}%`)])));
-  const words = result.text.flatMap((t) => t.text.split(/\s+/).filter(Boolean));
-  return h("div", {}, h("h3", {}, "Lines"), lines, h("h3", {}, "Words"),
-    h("ul", { class: "row", "aria-label": "Words" }, words.map((w) => h("li", { class: "card" }, w))));
+  const lines = textLines(result);
+  if (!lines.length) return h("p", {}, "No text found.");
+  const lineNumber = new Map(lines.map((t, i) => [t.id, i + 1]));
+  const linesTable = table("Lines of text", ["Line", "#", "Confidence"], lines.map((t, i) =>
+    linkedRow(`text:${i}`, t.confidence, [h("td", {}, chip(TEXT_COLOUR), t.text), h("td", {}, String(i + 1)),
+                                           h("td", {}, `${pct(t.confidence)}%`)])));
+  const words = textWords(result);
+  const wordsPart = words.length
+    ? table("Words, line by line", ["Word", "Line #", "Confidence"], words.map((w) => {
+      const row = linkedRow(`word:${w.id}`, w.confidence, [h("td", {}, w.text),
+        h("td", {}, String(lineNumber.get(w.parent_id) ?? "")), h("td", {}, `${pct(w.confidence)}%`)]);
+      row.dataset.line = String(lineNumber.get(w.parent_id) ?? "");
+      return row;
+    }))
+    : h("p", { class: "muted" }, "This result was stored before words were kept: analyse the photo again to see them.");
+  return h("div", {}, h("h3", {}, "Lines"), linesTable, h("h3", {}, "Words"), wordsPart);
 }
 
 function swatches(colours) {
