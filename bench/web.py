@@ -65,9 +65,27 @@ ALL_DRAWN = "n => { const i = [...document.querySelectorAll('#grid img')];" \
             " return i.length >= n && i.every(x => x.complete && x.naturalWidth > 0); }"
 
 
-def gallery(browser, url: str, dwell: float = 0.0) -> tuple[float, float]:
-    """(ms to the first page of thumbnails drawn, ms from the scroll to the next page drawn), fresh browser cache;
-    `dwell`: seconds spent looking at the first page before scrolling to the bottom."""
+# where the next page's time went, from the Resource Timing entries of its 48 thumbnails (ms from the scroll)
+NEXT_PAGE_TIMING = """scrolled => {
+    const ids = [...document.querySelectorAll('#grid li')].slice(48, 96).map(li => li.dataset.id);
+    const seen = new Map();
+    for (const e of performance.getEntriesByType('resource')) {
+        const id = (e.name.match(/images\\/([^/]+)\\/thumbnail/) || [])[1];
+        if (id && !seen.has(id)) seen.set(id, e);
+    }
+    const mine = ids.map(id => seen.get(id)).filter(Boolean);
+    const med = xs => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? null;
+    return { fetched: mine.length,
+             first_request_from_scroll: Math.min(...mine.map(e => e.startTime)) - scrolled,
+             last_response_from_scroll: Math.max(...mine.map(e => e.responseEnd)) - scrolled,
+             server_wait_median: med(mine.map(e => e.responseStart - e.requestStart)) };
+}"""
+
+
+def gallery(browser, url: str, dwell: float = 0.0) -> tuple[float, float, dict]:
+    """(ms to the first page of thumbnails drawn, ms from the scroll to the next page drawn, where the next page's
+    thumbnails were fetched), fresh browser cache; `dwell`: seconds spent looking at the first page before
+    scrolling to the bottom."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
     start = time.perf_counter()
@@ -76,11 +94,12 @@ def gallery(browser, url: str, dwell: float = 0.0) -> tuple[float, float]:
     first = (time.perf_counter() - start) * 1000
     time.sleep(dwell)
     start = time.perf_counter()
-    pg.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    scrolled = pg.evaluate("() => { window.scrollTo(0, document.body.scrollHeight); return performance.now(); }")
     pg.wait_for_function(ALL_DRAWN, arg=96, polling="raf", timeout=60_000)
     nxt = (time.perf_counter() - start) * 1000
+    timing = pg.evaluate(NEXT_PAGE_TIMING, scrolled)
     ctx.close()
-    return first, nxt
+    return first, nxt, {k: round(v, 1) if isinstance(v, float) else v for k, v in timing.items()}
 
 
 def analyze(browser, url: str) -> tuple[float, float]:
@@ -143,7 +162,10 @@ def main() -> None:
         "gallery_next_page_ms": {"cold_thumbnails": round(cold[1]),
                                  "warm_median": round(statistics.median(w[1] for w in warm)),
                                  "after_1s_on_the_first_page_median":
-                                     round(statistics.median(w[1] for w in looked))},
+                                     round(statistics.median(w[1] for w in looked)),
+                                 "runs_ms": [round(w[1]) for w in warm],
+                                 "where_the_time_went": [w[2] for w in warm]},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "analyze_answer_to_drawn_ms": {"median": statistics.median(d[0] for d in draws),
                                        "max": max(d[0] for d in draws)},
         "analyze_request_ms_median": round(statistics.median(d[1] for d in draws)),

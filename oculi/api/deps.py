@@ -15,7 +15,7 @@ _api_key = APIKeyHeader(name="X-Api-Key", auto_error=False)
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require_api_key(request: Request, api_key: Annotated[str | None, Depends(_api_key)],
+async def require_api_key(request: Request, api_key: Annotated[str | None, Depends(_api_key)],
                     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     """With OCULI_API_KEYS set, the REST API and /metrics want one of them (X-Api-Key or a Bearer token)."""
     keys = request.app.state.settings.api_keys
@@ -26,7 +26,7 @@ def require_api_key(request: Request, api_key: Annotated[str | None, Depends(_ap
         raise Unauthorized("a valid API key is required: X-Api-Key: <key> or Authorization: Bearer <key>")
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 

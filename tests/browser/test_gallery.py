@@ -152,3 +152,28 @@ def test_image_page_tags_and_delete(page, stored, web):
     assert httpx.get(f"{web.url}/v1/images/{victim['id']}/original", timeout=30).status_code == 404
     assert not [p for p in (web.data_dir / "objects").rglob("*") if victim["id"] in str(p) and p.is_file()]
     assert not page.errors and not page.dialogs
+
+
+def test_the_next_page_is_fetched_before_the_person_gets_there_and_only_once(page, stored, web):
+    """While the first page is looked at, the next page's thumbnails are already asked for; when the person
+    scrolls there, those very tiles are shown: no thumbnail is asked for twice."""
+    total = len(httpx.get(f"{web.url}/v1/images", params={"tag": "bulk"}, timeout=30).json()["data"])
+    assert total >= 3
+    pg = page.page
+    asked: list[str] = []
+    pg.on("request", lambda r: asked.append(r.url.split("/")[-2]) if r.url.endswith("/thumbnail") else None)
+    pg.set_viewport_size({"width": 360, "height": 240})  # the filters fill the screen: one page is shown
+    pg = page.goto("/gallery?limit=1&tag=bulk")
+    wait_grid(pg)
+    deadline = time.time() + 20
+    while not set(asked) - set(ids(pg)) and time.time() < deadline:
+        pg.wait_for_timeout(100)
+    ahead = set(asked) - set(ids(pg))
+    assert len(ahead) == 1, (asked, ids(pg))  # the next page's one thumbnail, before any scroll
+    while len(ids(pg)) < total and time.time() < deadline + 20:
+        pg.mouse.wheel(0, 2000)
+        pg.wait_for_timeout(150)
+    assert ids(pg)[1] in ahead and len(ids(pg)) == total
+    pg.wait_for_function("() => [...document.querySelectorAll('#grid img')].every(i => i.complete && i.naturalWidth)")
+    assert sorted(asked) == sorted(set(asked)) and set(asked) == set(ids(pg))
+    assert not page.errors

@@ -1,6 +1,6 @@
 // Gallery: thumbnails of stored images, every filter of GET /v1/images kept in the page's URL (bookmarkable),
 // one API page at a time as the person scrolls (next_cursor), with a button for those who do not scroll.
-import { api, apiKey, showImage } from "./api.js";
+import { api, showImage } from "./api.js";
 import { h } from "./results.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,13 +39,16 @@ function say(text, error = false) {
   $("status").className = error ? "error" : "muted";
 }
 
-function tile(img) {
-  const thumb = h("img", { alt: img.filename, loading: "lazy", decoding: "async", width: "150", height: "150" });
+/** A grid tile. `early`: made for the next page before it is shown; its thumbnail loads at once (not lazily, it
+ * is not in the page yet) at low priority, behind the thumbnails of the page being looked at. */
+function tile(img, early = false) {
+  const thumb = h("img", { alt: img.filename, loading: early ? "eager" : "lazy", decoding: "async", width: "150",
+                           height: "150", fetchpriority: early ? "low" : null });
   showImage(thumb, `/v1/images/${img.id}/thumbnail`).catch(() => { thumb.alt = `${img.filename} (no thumbnail)`; });
   return h("li", { dataset: { id: img.id } }, h("a", { href: `/images/${img.id}`, title: img.filename }, thumb));
 }
 
-let ahead = null; // { cursor, promise }: the next API page, asked for as soon as the previous one is shown
+let ahead = null; // { cursor, promise }: the next page, list and tiles, asked for as soon as the previous one is shown
 
 function fetchPage(after) {
   const q = apiQuery(new URLSearchParams(location.search));
@@ -54,14 +57,24 @@ function fetchPage(after) {
   return api(`/v1/images?${q}`);
 }
 
-/** Fetch a page's thumbnails into the browser's cache (plain URLs only: with an API key they are blob URLs). */
-function warm(page) {
-  if (apiKey()) return;
-  for (const img of page.data) {
-    const pre = new Image();
-    pre.decoding = "async";
-    pre.src = `/v1/images/${img.id}/thumbnail`;
-  }
+/** A page of the API's cursor and its tiles; `early`: for later (see tile), made once `ready` resolves. */
+async function prepare(after, early, ready = null) {
+  const page = await fetchPage(after);
+  if (ready) await ready;
+  return { page, tiles: page.data.map((img) => tile(img, early)) };
+}
+
+/** Resolves once these tiles' thumbnails are in (or failed), or after `ms` (a lazy one far below may never load):
+ * the next page's thumbnails then take the connections the page being looked at no longer needs. */
+function loaded(tiles, ms = 1500) {
+  const each = tiles.map((t) => {
+    const img = t.querySelector("img");
+    return img.complete ? null : new Promise((resolve) => {
+      img.addEventListener("load", resolve, { once: true });
+      img.addEventListener("error", resolve, { once: true });
+    });
+  }).filter(Boolean);
+  return Promise.race([Promise.all(each), new Promise((resolve) => setTimeout(resolve, ms))]);
 }
 
 async function more() {
@@ -69,20 +82,18 @@ async function more() {
   loading = true;
   const mine = generation;
   try {
-    const page = await (ahead && ahead.cursor === cursor ? ahead.promise : fetchPage(cursor));
+    const { page, tiles } = await (ahead && ahead.cursor === cursor ? ahead.promise : prepare(cursor, false));
     ahead = null;
     if (mine !== generation) return;
-    const tiles = page.data.map(tile);
+    tiles.forEach((t) => t.querySelector("img").removeAttribute("fetchpriority")); // shown now: as any other
     grid.append(...tiles);
-    const shown = Promise.allSettled(tiles.map((t) => t.querySelector("img").decode()));
     total += page.count;
     cursor = page.next_cursor;
     done = !cursor;
-    if (cursor) { // the next page's list, and its thumbnails, are on their way before the person gets there
-      const promise = fetchPage(cursor);
-      // its thumbnails once this page's are in (or after 1.5 s), so they never slow the page being looked at
-      Promise.all([promise, Promise.race([shown, new Promise((r) => setTimeout(r, 1500))])])
-        .then(([next]) => warm(next), () => {});
+    // the next page's list, and its thumbnails, are on their way before the person gets there
+    if (cursor) {
+      const promise = prepare(cursor, true, loaded(tiles));
+      promise.catch(() => {}); // a failure is told when the person gets there (more() awaits it again)
       ahead = { cursor, promise };
     }
     grid.dataset.pages = String(Number(grid.dataset.pages || 0) + 1);
