@@ -18,21 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import boto3
-import httpx
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.serverproc import access_log_seconds, start_server, stop_server  # noqa: E402
 from oculi.config import ModelChoice, Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import detect_faces, embed_face  # noqa: E402
@@ -73,40 +71,12 @@ def reference(images: list[bytes]) -> dict:
     return {"images_per_s": round(len(rgbs) / wall, 2), "faces": faces}
 
 
-def start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR=tempfile.mkdtemp(prefix="oculi-bench-faces-"), OCULI_LOG_FORMAT="json")
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "1",
-                             "--role", "api"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    raise RuntimeError("server did not start")
-
-
-def server_ms(log: Path, operation: str) -> list[float]:
-    out = []
-    for line in log.read_text().splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if rec.get("operation") == operation and "duration_ms" in rec:
-            out.append(rec["duration_ms"] / 1000)
-    return out
-
-
 def operations(repeat: int, portraits: list[bytes]) -> dict:
     analyzer = Analyzer(Settings())
     m = analyzer.models
-    log = Path(tempfile.mkdtemp()) / "server.log"
-    proc, url = start_server(log)
+    log = Path(tempfile.mkdtemp(prefix="oculi-bench-faces-")) / "server.log"
+    proc, url = start_server(["--workers", "1", "--role", "api"], log=log,
+                             env={"OCULI_DATA_DIR": str(log.parent), "OCULI_LOG_FORMAT": "json"})
     try:
         c = boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                          aws_secret_access_key="x", config=Config(read_timeout=300))
@@ -146,11 +116,10 @@ def operations(repeat: int, portraits: list[bytes]) -> dict:
         raw_ms = {k: v[1:] for k, v in raw_ms.items()}
         time.sleep(1.5)  # the access log is written after the answer
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_server(proc)
     out = {"IndexFaces": {"images_per_s": round(index_rate, 2)}}
     for op in ("IndexFaces", "SearchFacesByImage", "DetectFaces"):
-        srv = server_ms(log, op)[1:]
+        srv = access_log_seconds(log, op)[1:]
         item = out.setdefault(op, {})
         if op in request:
             item["request_p50_ms"] = p50(request[op])

@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import boto3
-import httpx
 import numpy as np
 from botocore.config import Config
 
@@ -38,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import voc  # noqa: E402
+from bench.serverproc import start_server, stop_server  # noqa: E402
 from oculi.config import Settings  # noqa: E402
 from oculi.services import labels as label_service  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
@@ -99,25 +97,13 @@ def measure(analyzer: Analyzer, passes: label_service.LabelPasses, photos: list[
     return out
 
 
-def start_server(passes: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, OCULI_DATA_DIR=f"/tmp/oculi-bench-labels-{passes}", OCULI_LABEL_PASSES=passes)
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), "--workers", "1",
-                             "--role", "api", "--log-level", "warning"], env=env, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(400):
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.25)
-    raise RuntimeError("server did not start")
+def start_labels_server(passes: str) -> tuple[subprocess.Popen, str]:
+    return start_server(["--workers", "1", "--role", "api", "--log-level", "warning"],
+                        env={"OCULI_DATA_DIR": f"/tmp/oculi-bench-labels-{passes}", "OCULI_LABEL_PASSES": passes})
 
 
 def latency(photos: list[voc.Photo], repeat: int) -> dict:
-    servers = {k: start_server(v) for k, v in SETTINGS.items()}
+    servers = {k: start_labels_server(v) for k, v in SETTINGS.items()}
     try:
         clients = {k: boto3.client("rekognition", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x",
                                    aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}))
@@ -138,8 +124,7 @@ def latency(photos: list[voc.Photo], repeat: int) -> dict:
         return out
     finally:
         for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_server(proc)
 
 
 def main() -> None:
