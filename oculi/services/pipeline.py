@@ -18,6 +18,7 @@ from oculi.services.errors import ServiceError
 from oculi.services.identify import OUTSIDER, match_faces
 from oculi.services.images import ImageService
 from oculi.services.jobs import JobRun, PermanentFailure
+from oculi.services.thumbnails import Thumbnails
 from oculi.services.webhooks import WebhookService
 from oculi.storage.blobs import BlobNotFound
 from oculi.storage.db.models import Image, ImageFace, ImageLabel
@@ -80,11 +81,20 @@ class AnalyzeHandler:
         if enrolled is not None:
             result["enrolled"] = enrolled
         self.images.store.put(row.bucket, row.result_key, json.dumps(result).encode(), "application/json")
+        self._thumbnail(row, img.rgb)
         follow_ups = self._commit(job, row, result)
         LOG.info("image analysed", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1),
                                           "models": analysis.models, "labels": len(analysis.labels or []),
                                           "faces": len(faces)})
         return follow_ups
+
+    def _thumbnail(self, row: Image, rgb) -> None:
+        """The gallery's thumbnail from the pixels decoded here; if it cannot be stored now, the first request
+        for it makes it (oculi/services/thumbnails.py), so the analysis does not fail for it."""
+        try:
+            Thumbnails(self.images.store).keep(row.bucket, row.key, rgb)
+        except Exception:  # the store's errors (a file system's, S3's) or the encoder's: not worth a retry
+            LOG.warning("thumbnail not stored; it will be made on its first request", exc_info=True)
 
     def _enroll(self, row: Image, rgb) -> dict:
         """The largest face goes into the employees collection, once: a repeated run first removes what an

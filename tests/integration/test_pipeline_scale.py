@@ -63,9 +63,12 @@ def test_upload_result_search_delete_on_postgres_redis_s3(stack):
                 "WHERE name = 'person' AND confidence >= 80 "
                 "ORDER BY image_labels.created_at DESC, image_labels.image_id DESC LIMIT 50")))
         assert "ix_image_labels_name_time" in plan, plan
+        before = [o["Key"] for o in s3.list_objects_v2(Bucket="oculi-scale").get("Contents", [])]
+        assert face["key"] + ".thumb.jpg" in before  # made by the analysis job, in S3 beside the original
         assert httpx.delete(f"{srv.url}/v1/images/{face['id']}").status_code == 204
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="oculi-scale").get("Contents", [])]
         assert face["key"] not in keys and face["key"] + ".json" not in keys
+        assert face["key"] + ".thumb.jpg" not in keys  # the thumbnail the job made goes with the image
         with engine.connect() as conn:
             assert conn.scalar(select(func.count()).where(ImageLabel.image_id == face["id"])) == 0
     finally:

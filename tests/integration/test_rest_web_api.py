@@ -92,14 +92,19 @@ def test_thumbnail_made_once_cacheable_and_tags(url, server):
     r = post_image(url, "/v1/images?wait=true", f"{EX}/obama-1080p.jpg", field="file", features="moderation",
                    tags="a,b")
     image = r.json()["data"][0]
+    # made by the analysis job from the pixels it decoded, before anyone asks for it
+    made = [p for p in (server[1] / "objects").rglob("*.thumb.jpg") if image["id"] in str(p)]
+    assert len(made) == 1 and max(Image.open(made[0]).size) == 320
     t = httpx.get(url + f"/v1/images/{image['id']}/thumbnail", timeout=60)
     assert t.status_code == 200 and t.headers["content-type"] == "image/jpeg" and t.headers["etag"]
     assert max(Image.open(io.BytesIO(t.content)).size) == 320 and len(t.content) < 40_000
     again = httpx.get(url + f"/v1/images/{image['id']}/thumbnail", headers={"If-None-Match": t.headers["etag"]},
                       timeout=30)
     assert again.status_code == 304 and not again.content
-    stored = list((server[1] / "objects").rglob("*.thumb.jpg"))
-    assert any(image["id"] in str(p) for p in stored)  # kept beside the original, not made per request
+    assert t.content == made[0].read_bytes()  # the stored one, not made again per request
+    made[0].unlink()  # an image without one (stored before thumbnails were made at analysis): made on request
+    assert httpx.get(url + f"/v1/images/{image['id']}/thumbnail", timeout=60).status_code == 200
+    assert made[0].exists()
     tagged = httpx.patch(url + f"/v1/images/{image['id']}", json={"tags": [" Team ", "team", "door"]}, timeout=30)
     assert tagged.status_code == 200 and tagged.json()["tags"] == ["door", "team"]
     found = httpx.get(url + "/v1/images", params={"tag": "door"}, timeout=30).json()["data"]
