@@ -192,9 +192,16 @@ def main() -> None:
     totals = [(ts, sum(s.values())) for ts, s in soak_sampler.samples]
     settled = totals[2:]  # the first minute fills the workers' in-flight buffers: the slope is taken after it
     slope = float(np.polyfit([ts for ts, _ in settled], [v for _, v in settled], 1)[0]) if len(settled) >= 3 else 0.0
+    # the median of all pairwise slopes (Theil-Sen): a sample taken while a large image is in flight moves it
+    # far less than it moves a least-squares line
+    pairwise = [(b - a) / (tb - ta) for (ta, a), (tb, b) in itertools.combinations(settled, 2) if tb > ta]
     soak_result |= {"seconds": args.soak_seconds, "clients": args.clients,
                     "total_rss_mib": [[round(ts - totals[0][0]), mib(v)] for ts, v in totals],
-                    "slope_mib_per_minute_after_first_minute": round(slope * 60 / 2**20, 2)}
+                    "rss_mib_by_process": {str(p): [mib(s.get(p, 0)) for _, s in soak_sampler.samples]
+                                           for p in sorted({p for _, s in soak_sampler.samples for p in s})},
+                    "slope_mib_per_minute_after_first_minute": round(slope * 60 / 2**20, 2),
+                    "median_pairwise_slope_mib_per_minute": round(float(np.median(pairwise)) * 60 / 2**20, 2)
+                    if pairwise else 0.0}
     out = {"machine": {"cores": os.cpu_count(), "python": platform.python_version()}, "workers": args.workers,
            "clients": args.clients, "burst": burst_result, "memory": memory, "soak": soak_result,
            "targets": {"zero_5xx": burst_result["server_errors"] == 0 and not soak_result["server_errors"],
