@@ -15,5 +15,6 @@ from oculi.ml.tasks import (  # noqa: F401
     iris,
     moderation,
     object_detection,
+    object_detection_onnx,
     text_recognition,
 )

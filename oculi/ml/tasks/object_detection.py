@@ -71,16 +71,24 @@ class SsdMobileNetV2(interfaces.ObjectDetector):
         self.session = OpenCvDnnSession(self.pack.path("ssd_graph"), self.pack.path("ssd_config"), self.threads)
         self.names = taxonomy()["coco"]
 
+    def blob(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's input: (1, 3, 300, 300) RGB 0-255, squeezed (OpenCV's resize) without cropping."""
+        return cv2.dnn.blobFromImage(rgb, size=(self.input_size, self.input_size), swapRB=False, crop=False)
+
     def raw(self, rgb: np.ndarray) -> np.ndarray:
-        blob = cv2.dnn.blobFromImage(rgb, size=(self.input_size, self.input_size), swapRB=False, crop=False)
         with self.lock:  # cv2.dnn.Net is not re-entrant
-            return self.session.run([blob])[0]
+            return self.session.run([self.blob(rgb)])[0]
+
+    def detections(self, rgb: np.ndarray, min_score: float) -> np.ndarray:
+        """The network's (n, 6) rows of class id, score, x0, y0, x1, y1 (ratios of `rgb`, not clipped) scoring at
+        least `min_score`: what another runtime of the same network must give alike."""
+        rows = self.raw(rgb)[0, 0]
+        return rows[rows[:, 2] >= min_score][:, 1:7]
 
     def _rows(self, rgb: np.ndarray, min_score: float) -> np.ndarray:
         """(n, 6) rows of class id, score, x0, y0, x1, y1 (ratios of `rgb`) of the known classes."""
-        rows = self.raw(rgb)[0, 0]
-        rows = rows[(rows[:, 2] >= min_score) & np.isin(rows[:, 1].astype(int).astype(str), list(self.names))]
-        out = rows[:, 1:7].copy()
+        rows = self.detections(rgb, min_score)
+        out = rows[np.isin(rows[:, 0].astype(int).astype(str), list(self.names))].copy()
         out[:, 2:] = np.clip(out[:, 2:], 0.0, 1.0)
         return out[(out[:, 4] > out[:, 2]) & (out[:, 5] > out[:, 3])]
 
