@@ -88,6 +88,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2, help="intra-op threads per model session (OCULI_THREADS)")
     ap.add_argument("--embedding-processes", type=int, default=Settings().embedding_processes,
                     help="dlib embedding worker processes (OCULI_EMBEDDING_PROCESSES; 0 = in the request's process)")
+    ap.add_argument("--only", nargs="*", help="operations to measure (default: all)")
     args = ap.parse_args()
 
     analyzer = Analyzer(Settings(threads=args.threads, embedding_processes=args.embedding_processes))
@@ -111,6 +112,8 @@ def main() -> None:
                                    lambda: [px(b_portrait, moderation_side(m))],
                                    lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
     }
+    if args.only:
+        ops = {k: v for k, v in ops.items() if k.split("(")[0] in args.only}
     log = Path(tempfile.mkdtemp(prefix="oculi-bench-image-ops-")) / "server.log"
     proc, url = start_server(["--workers", "2", "--role", "api"], log=log, env={
         "OCULI_DATA_DIR": str(log.parent), "OCULI_THREADS": str(args.threads), "OCULI_LOG_FORMAT": "json",

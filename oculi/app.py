@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 
 from oculi import metrics
 from oculi.api import docs
@@ -25,9 +25,9 @@ from oculi.api.routes import (
     videos,
     webhooks,
 )
-from oculi.aws import transport
 from oculi.aws.auth import Authenticator
 from oculi.aws.protocol import max_request_bytes
+from oculi.aws.transport import AwsFront
 from oculi.config import Settings, get_settings
 from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider
@@ -54,14 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, prefix="/v1", tags=[module.__name__.rsplit(".", 1)[-1]],
                            dependencies=[Depends(require_api_key)], responses=RESPONSES)
 
+    app.add_middleware(AwsFront, provider=provider, auth=auth)  # POST / (JSON 1.1), ahead of the router
     app.add_middleware(BodyLimitMiddleware, timeout=settings.body_timeout_seconds,
                        limit=lambda scope: max_request_bytes() if is_aws(scope) else settings.rest_request_bytes)
     app.add_middleware(LargeImageScope)  # one large image at a time per process (oculi/large_images.py)
     app.add_middleware(ObserveMiddleware)  # added last: outermost, so it sees the body limits' answers too
-
-    @app.post("/", include_in_schema=False)
-    async def rekognition(request: Request) -> Response:
-        return await transport.answer(request, provider, auth)
 
     @app.get("/metrics", include_in_schema=False, dependencies=[Depends(require_api_key)])
     def prometheus() -> Response:

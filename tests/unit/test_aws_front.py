@@ -168,3 +168,22 @@ def test_generated_api_matches_botocore():
     assert set(api.OPERATIONS) == set(service_model().operation_names)
     done = subprocess.run([sys.executable, "scripts/gen_aws_api.py", "--check"], cwd=ROOT)
     assert done.returncode == 0, "oculi/aws/api.py drifted from botocore: run scripts/gen_aws_api.py"
+
+
+@pytest.mark.parametrize("blob, decoded", [
+    ("YWJj", b"abc"), ("YWI=", b"ab"), ("YWJjZA==", b"abcd"),
+    ("YWI", None), ("YWJj\n", None), ("YW Jj", None), ("YWI=YWI=", None), ("=YWJj", None), ("YWJjZA=", None),
+    ("YWJj====", None), ("YW*j", None), ("Y", None)])
+def test_image_bytes_are_strict_base64(blob, decoded):
+    """Image blobs decode with pybase64 (SIMD): padded standard base64 only, anything else a
+    SerializationException naming the member."""
+    from oculi.aws.errors import CommonServiceError
+    from oculi.aws.protocol import decode_blobs
+
+    shape = operation_model("DetectLabels").input_shape
+    if decoded is None:
+        with pytest.raises(CommonServiceError) as err:
+            decode_blobs(shape, {"Image": {"Bytes": blob}})
+        assert err.value.code == "SerializationException" and ".Image.Bytes" in err.value.message
+    else:
+        assert decode_blobs(shape, {"Image": {"Bytes": blob}}) == {"Image": {"Bytes": decoded}}
