@@ -22,6 +22,8 @@ def cmd_models(args) -> int:
         if args.action == "fetch":
             pack.fetch(from_dir=Path(args.from_dir) if args.from_dir else None)
             print(f"model pack complete in {pack.home / 'models'}")
+            for made in _prepare(pack, settings):
+                print(f"derived {made}")
             return 0
     except PackError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -94,6 +96,13 @@ def _exit_with_parent(parent: int, stop) -> None:
             return
 
 
+def _prepare(pack, settings) -> list[str]:
+    """What the chosen models derive from the pack (converted graphs), made before any request needs it."""
+    from oculi.ml.base import Models
+
+    return Models(pack, choice=settings.models.model_dump()).prepare()
+
+
 def cmd_serve(args) -> int:
     import subprocess
 
@@ -107,10 +116,17 @@ def cmd_serve(args) -> int:
         if pack.missing():
             print("fetching the model pack (first start)...", file=sys.stderr)
             pack.fetch()
+            for made in _prepare(pack, settings):  # once, before the workers start (each would make its own)
+                print(f"derived {made}", file=sys.stderr)
     except PackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     _metrics_dir(settings, fresh=args.role != "worker")
+    from oculi.ml import memory
+
+    # before any process is started: every worker and consumer begins with fixed malloc thresholds, so that a
+    # burst of large images does not stay in their heaps (oculi/ml/memory.py, issue 9)
+    memory.configure()
     if args.role == "worker":
         return run_worker(settings)
     children = []

@@ -75,6 +75,10 @@ class Models:
             return kind.task, chosen
         return kind.task, implementation
 
+    def prepare(self) -> list[str]:
+        """Derive (once per machine) what the chosen implementations make from their pinned files."""
+        return [made for task, impl in self.choice.items() for made in self._class(task, impl).prepare(self.pack)]
+
     def model_class(self, kind: type[T], implementation: str | None = None) -> type[T]:
         """The class (its declared version and input size) without loading the model."""
         return self._class(*self._resolve(kind, implementation))  # type: ignore[return-value]

@@ -65,6 +65,13 @@ class Task:
         raise NotImplementedError
 
     @classmethod
+    def prepare(cls, pack: ModelPack) -> list[str]:
+        """Make what this implementation derives from its pinned files (a graph converted for another runtime),
+        so that no request waits for it; the names of what was made (nothing: it was there already, or this
+        implementation derives nothing). `oculi models fetch` and `oculi serve` call it for the chosen ones."""
+        return []
+
+    @classmethod
     def selector(cls) -> str:
         """The name settings choose this class by: its implementation, and its runtime when it has one."""
         return f"{cls.implementation}-{cls.runtime}" if cls.runtime else cls.implementation

@@ -211,3 +211,23 @@ def test_a_collection_made_with_dlib_is_served_by_the_onnx_runtime(pack, tmp_pat
         assert c.create_collection(CollectionId="fresh")["FaceModelVersion"] == version
     finally:
         after.stop()
+
+
+def test_models_prepare_converts_before_the_first_request(pack, tmp_path, monkeypatch):
+    """`oculi models fetch` (and a first `oculi serve`) call Models.prepare: the conversion is made there, once,
+    and the first request finds it."""
+    mine = ModelPack(tmp_path)
+    for f in pack.files():  # the whole pack, as links: every chosen implementation may derive something
+        mine.file_path(f).parent.mkdir(parents=True, exist_ok=True)
+        mine.file_path(f).symlink_to(pack.path(f.id))
+    models = Models(mine, processes=0)
+    made = models.prepare()
+    sha = next(f.sha256 for f in pack.files() if f.id == "dlib_embedding")
+    assert any(f"{sha}.v{dlib_resnet.CONVERTER_VERSION}.onnx" in m for m in made)
+    assert models.prepare() == []  # nothing left to make
+
+    def no_conversion(*_a, **_k):
+        raise AssertionError("converted at the first request")
+
+    monkeypatch.setattr(dlib_resnet, "read_network", no_conversion)
+    assert models.get(FaceEmbedder).describe(np.zeros((1, 150, 150, 3), np.uint8)).shape == (1, 128)
