@@ -1,10 +1,12 @@
-"""DetectLabels on the VOC photos, before (OCULI_LABEL_PASSES=basic) and after (all passes), in one run.
+"""DetectLabels on the VOC photos, before (OCULI_LABEL_PASSES=basic on OpenCV's detector runtime, the pipeline
+of before issue 14) and after (the default passes and models), in one run.
 
 Usage: python bench/labels.py [--out bench/results/labels.json] [--repeat 1] [--no-latency] [--quick]
 
 --quick (for iterating): the held-out photos only, no "thorough", latency on every other held-out photo.
 
-Writes JSON with, for each of "before" (basic passes), "after" (default passes) and "thorough" (all passes
+Writes JSON with, for each of "before" (basic passes, OCULI_MODELS__OBJECTS=ssd-mobilenet-v2: the detector run by
+OpenCV DNN, as it was), "after" (default passes and models) and "thorough" (all passes
 with detector tiles on every photo; quality only, no latency), on the held-out half of ../shared/data/objects/voc2007
 (bench/voc.py; calibration is fitted on the other half) and on all 85 photos:
 - labels per photo (mean, median) at MinConfidence 55 (Rekognition's default) and at 50 with MaxLabels 50;
@@ -13,8 +15,8 @@ with detector tiles on every photo; quality only, no latency), on the held-out h
 - false labels: of the labels whose own name names an annotated class (bench/voc.judged), those on a photo
   with no object of that class (a lower bound on wrong labels: the other labels are not judged);
 - AP at IoU 0.5 per COCO-mapped class and their mean, from the instances at MinConfidence 0;
-- DetectLabels p50/p95 through boto3 against two live servers (OCULI_LABEL_PASSES=basic and default),
-  requests taking turns.
+- DetectLabels p50/p95 through boto3 against two live servers (before's settings and the defaults), requests
+  taking turns.
 The service runs in this process on the pixels the server would decode (same decode scale).
 """
 
@@ -36,11 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench import voc  # noqa: E402
 from bench.serverproc import start_server, stop_server  # noqa: E402
-from oculi.config import Settings  # noqa: E402
+from oculi.config import ModelChoice, Settings  # noqa: E402
 from oculi.services import labels as label_service  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 
-SETTINGS = {"before": "basic", "after": "default"}
+# the environment of each latency server: before = the basic passes on the detector runtime of before (OpenCV DNN)
+BEFORE_ENV = {"OCULI_LABEL_PASSES": "basic", "OCULI_MODELS__OBJECTS": "ssd-mobilenet-v2"}
+SETTINGS = {"before": BEFORE_ENV, "after": {"OCULI_LABEL_PASSES": "default"}}
 OPERATING = {"min55": (55.0, None), "min50_max50": (50.0, 50)}
 
 
@@ -97,9 +101,9 @@ def measure(analyzer: Analyzer, passes: label_service.LabelPasses, photos: list[
     return out
 
 
-def start_labels_server(passes: str) -> tuple[subprocess.Popen, str]:
+def start_labels_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     return start_server(["--workers", "1", "--role", "api", "--log-level", "warning"],
-                        env={"OCULI_DATA_DIR": f"/tmp/oculi-bench-labels-{passes}", "OCULI_LABEL_PASSES": passes})
+                        env={"OCULI_DATA_DIR": f"/tmp/oculi-bench-labels-{env['OCULI_LABEL_PASSES']}", **env})
 
 
 def latency(photos: list[voc.Photo], repeat: int) -> dict:
@@ -138,9 +142,12 @@ def main() -> None:
     if args.quick:
         photos = [p for p in photos if p.held_out]
     analyzer = Analyzer(Settings(data_dir=Path("/tmp/oculi-bench-labels")))
+    before = Analyzer(Settings(data_dir=Path("/tmp/oculi-bench-labels"),
+                               models=ModelChoice(objects=BEFORE_ENV["OCULI_MODELS__OBJECTS"])))
     result = {"photos": str(voc.DATA), "split": "held_out = even-numbered photos (2nd, 4th, ...); calibration "
               "was fitted on the others", "quick": args.quick,
-              "before": measure(analyzer, label_service.BASIC, photos),
+              "models": {"before": before.models.choice["objects"], "after": analyzer.models.choice["objects"]},
+              "before": measure(before, label_service.BASIC, photos),
               "after": measure(analyzer, label_service.DEFAULT, photos)}
     if not args.quick:
         result["thorough"] = measure(analyzer, label_service.THOROUGH, photos)

@@ -32,7 +32,9 @@ class ModelChoice(BaseModel):
     age_gender: str | None = None
     emotion: str | None = None
     labels: str | None = None
-    objects: str | None = None
+    objects: str | None = Field(default=None, description="ssd-mobilenet-v2-onnx (default: SSD-MobileNetV2 run by "
+                                                          "onnxruntime) or ssd-mobilenet-v2 (the same network in "
+                                                          "OpenCV DNN; same detections)")
     moderation: str | None = None
     body_parts: str | None = None
     text: str | None = None
