@@ -93,17 +93,21 @@ def _home_with_the_pack(pack: ModelPack, home: Path) -> ModelPack:
 
 
 def test_the_conversion_is_made_once_and_reused(pack, tmp_path, monkeypatch):
+    """`oculi models fetch` (and a first `oculi serve`) prepare it; loading finds it; a damaged one is redone."""
     mine = _home_with_the_pack(pack, tmp_path)
     rgb = load_rgb(PHOTOS[0].path)
-    first = SsdMobileNetV2Onnx(mine, threads=1).load()
+    made = SsdMobileNetV2Onnx.prepare(mine)
     derived = sorted((tmp_path / "derived").iterdir())
     assert len(derived) == 1 and derived[0].name.endswith(f".v{tf_ssd.CONVERTER_VERSION}.onnx")  # no .part left
+    assert made == [f"{derived[0]} (SSD-MobileNetV2 for onnxruntime)"]
+    assert SsdMobileNetV2Onnx.prepare(mine) == []  # nothing left to make
     stamp = derived[0].stat().st_mtime_ns
 
     def no_second_conversion(*_a, **_k):
         raise AssertionError("converted again")
 
     monkeypatch.setattr(tf_ssd, "build_onnx", no_second_conversion)
+    first = SsdMobileNetV2Onnx(mine, threads=1).load()
     again = SsdMobileNetV2Onnx(mine, threads=1).load()
     assert derived[0].stat().st_mtime_ns == stamp
     assert np.array_equal(first.detections(rgb, 0.1), again.detections(rgb, 0.1))
