@@ -1,14 +1,18 @@
 """Hostile input against a live server: 5xx count, latency, and what it does to the server's memory.
 
-Usage: python bench/hostile.py [--inputs 10000] [--clients 4] [--soak-seconds 600] [--workers 2] [--out FILE]
+Usage: python bench/hostile.py [--inputs 10000] [--clients 4] [--soak-seconds 600] [--workers 2] [--warm-rounds 4]
+                               [--out FILE]
 
-1. Starts `oculi serve --workers N` (role all) and warms every operation up; resting memory = each process's
-   RSS then.
+1. Starts `oculi serve --workers N` (role all) and warms every operation up in rounds of concurrent clients
+   (so that every worker loads every model, OCR included) until no process's RSS moves by more than 3% from
+   one round to the next (at most --warm-rounds); resting memory = each process's RSS then, 5 s after the
+   last warm-up request (the workers trim freed heap once idle for a second: oculi/ml/memory.py).
 2. Burst: `--inputs` hostile images (tests/hostile_images.py, one seed after another: truncated, bit-flipped,
    bombs, extreme shapes, odd modes, polyglots...) spread over the image operations, `--clients` at a time, sent
    as Rekognition JSON requests; per operation the 5xx count, the answers by code and p50/p99 latency; each
    process's RSS sampled every second and its peak (VmHWM).
-3. Rest: 30 s idle, then each process's RSS again, against the resting level before the burst.
+3. Rest: once the burst's last answer is in (no request in flight), 30 s idle, then each process's RSS again,
+   against the resting level before the burst; also sampled every 5 s of those 30 (`after_series_mib`).
 4. Soak: `--clients` clients sending ordinary photos to every operation for `--soak-seconds`, RSS sampled
    every 30 s; the slope of the total RSS after the first minute, MiB per minute.
 The server's log (tracebacks of any 5xx) is kept in the data folder the run prints.
@@ -139,6 +143,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--soak-seconds", type=float, default=600)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warm-rounds", type=int, default=4, help="at most this many warm-up rounds")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/hostile.json")
     args = parser.parse_args()
 
@@ -157,10 +162,16 @@ def main() -> None:
                 for op in OPERATIONS:
                     call(http, op, body(op, photos[1], good))
 
-        with ThreadPoolExecutor(2 * args.workers) as pool:
-            list(pool.map(warm, range(4 * args.workers)))
-        time.sleep(5)
-        resting_before = rss(proc.pid)
+        warm_rounds = []
+        for _ in range(args.warm_rounds):  # until every process's RSS has settled
+            with ThreadPoolExecutor(2 * args.workers) as pool:
+                list(pool.map(warm, range(4 * args.workers)))
+            time.sleep(5)
+            warm_rounds.append(rss(proc.pid))
+            if len(warm_rounds) >= 2 and all(
+                    abs(v - warm_rounds[-2].get(p, 0)) <= 0.03 * v for p, v in warm_rounds[-1].items()):
+                break
+        resting_before = warm_rounds[-1]
 
         sampler = Sampler(proc.pid, 1.0)
         sampler.start()
@@ -170,8 +181,11 @@ def main() -> None:
         sampler.stop.set()
         sampler.join()
         peaks = {p: status_bytes(p, "VmHWM") for p in process_tree(proc.pid)}
-        time.sleep(30)
-        resting_after = rss(proc.pid)
+        after_series = []
+        for _ in range(6):
+            time.sleep(5)
+            after_series.append(rss(proc.pid))
+        resting_after = after_series[-1]
 
         soak_sampler = Sampler(proc.pid, 30.0)
         soak_sampler.start()
@@ -186,6 +200,8 @@ def main() -> None:
                        "resting_before_mib": mib(resting_before.get(p, 0)),
                        "sampled_peak_mib": mib(max((s.get(p, 0) for _, s in sampler.samples), default=0)),
                        "peak_vmhwm_mib": mib(peaks.get(p, 0)),
+                       "warm_rounds_mib": [mib(r.get(p, 0)) for r in warm_rounds],
+                       "after_series_mib": [mib(r.get(p, 0)) for r in after_series],
                        "resting_after_mib": mib(resting_after.get(p, 0)),
                        "after_over_before": round(resting_after.get(p, 0) / max(resting_before.get(p, 1), 1), 3)}
               for p in pids}
