@@ -51,20 +51,25 @@ class Label:
 @dataclass(frozen=True)
 class LabelPasses:
     """What DetectLabels runs beyond one detector and one classifier pass over the whole photo. The default
-    keeps DetectLabels' p50 within 2x of the basic passes on 500 px photos (bench/labels.py): there, one more
-    detector run costs as much as all the classifier views together, so tiles start at `tile_min_side`."""
+    keeps DetectLabels' p50 within 2x of the basic passes of before (on OpenCV's detector runtime) on the 640x480
+    VOC photos (bench/labels.py): the detector run by onnxruntime (~19 ms a view against OpenCV's ~50) pays for 2
+    tiles (2x1, objects seen 1.33x larger) and a 4th object crop; 2 regions instead of 4 keep it there. Chosen on
+    the fitting half of the VOC photos (named share at MinConfidence 55 / false-label share): 4 regions and 3
+    crops without tiles 0.640 / 0.254, these passes 0.659 / 0.257, 4 regions with them 0.670 / 0.268 (1.95x),
+    4 tiles 0.685 / 0.315 (tiles' boxes at raw 0.2-0.4 bring false chairs, bottles and cups; a higher floor for
+    tiles' boxes named less than fewer tiles at the same false share)."""
 
     tiles: int = 2  # detector tiles at most (the cost is 1 + tiles detector runs)
-    tile_min_side: int = 1000  # tiles only for photos at least this long (squeezed 3.3x by the whole-photo pass)
-    regions: int = 4  # classifier runs on parts of the photo (a grid of at most this many)
-    crops: int = 3  # classifier runs on detected objects
+    tile_min_side: int = 0  # tiles only for photos at least this long (tiles() itself skips those < ~360 px)
+    regions: int = 2  # classifier runs on parts of the photo (a grid of at most this many)
+    crops: int = 4  # classifier runs on detected objects
     people: bool = True
     calibrated: bool = True
 
 
-BASIC = LabelPasses(0, 0, 0, 0, False, False)  # DetectLabels as it was before issue 14
+BASIC = LabelPasses(tiles=0, regions=0, crops=0, people=False, calibrated=False)  # DetectLabels before issue 14
 DEFAULT = LabelPasses()
-THOROUGH = LabelPasses(tiles=4, tile_min_side=0, regions=4, crops=4)  # ~4x the basic passes' time
+THOROUGH = LabelPasses(tiles=4, regions=4, crops=4)  # 5 detector and 9 classifier runs
 PASSES = {"basic": BASIC, "default": DEFAULT, "thorough": THOROUGH}
 
 
