@@ -203,6 +203,6 @@ def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None
     if label_filter:
         out = [lb for lb in out if label_filter.keeps(lb)]
     out.sort(key=lambda lb: (-lb.confidence, lb.name))
-    for lb in out:
-        lb.instances.sort(key=lambda inst: -inst[1])
+    for lb in out:  # a label at MinConfidence may rest on boxes under it (its presence is calibrated apart)
+        lb.instances = sorted((i for i in lb.instances if i[1] >= min_confidence), key=lambda inst: -inst[1])
     return out[:max_labels] if max_labels is not None else out
