@@ -1,4 +1,6 @@
-"""COCO objects with boxes: SSD-MobileNetV2 (TF model zoo 2018-03-29) on OpenCV DNN.
+"""COCO objects with boxes: SSD-MobileNetV2 (TF model zoo 2018-03-29) on OpenCV DNN (OCULI_MODELS__OBJECTS=
+ssd-mobilenet-v2). The default runs the same network, with the same detections, on onnxruntime
+(object_detection_onnx.py): it overrides `detections` only, and shares the tiling and merging below.
 
 Reference: OpenCV's `samples/dnn/object_detection.py` for TensorFlow SSD graphs (300x300, RGB 0-255, the
 graph normalises). The network repeats a box under a second class at low scores, so boxes are merged across
