@@ -17,7 +17,8 @@ How it is derived:
 - then OVERRIDES name the ImageNet classes that WordNet's path names too coarsely for a person (a dining
   table is a "Dining Table", not only "Furniture"), and SCENES make ImageNet's place classes (seashore,
   library, church...) scene labels with Rekognition-style parents (Outdoors, Nature, Indoors, Building...)
-  and categories; a scene class is marked `"scene": true` (counted from whole-photo views only).
+  and categories; a scene class is marked `"scene": true` (counted from whole-photo views only);
+- DERIVED adds the scene labels no model gives (Living Room, Kitchen...), which services/scene_labels derives.
 """
 
 from __future__ import annotations
@@ -206,6 +207,13 @@ PARENT_LABELS = {
     "Feline": (["Mammal", "Animal"], "Animals and Pets"), "Baked Goods": (["Food"], "Food and Beverage"),
 }
 
+# scene labels no model gives directly: oculi.services.scene_labels derives them from the objects seen
+ROOM = ["Room", IN]
+DERIVED = {
+    "Interior Design": ([IN], HOME), "Living Room": (ROOM, HOME), "Bedroom": (ROOM, HOME),
+    "Kitchen": (ROOM, HOME), "Dining Room": (ROOM, HOME), "Bathroom": (ROOM, HOME),
+}
+
 
 def apply_overrides(out: dict) -> None:
     """Rename the OVERRIDES and SCENES classes and add their labels (in place)."""
@@ -221,6 +229,8 @@ def apply_overrides(out: dict) -> None:
             labels[name] = {"parents": parents, "category": category}
     for name, (parents, category) in PARENT_LABELS.items():
         labels.setdefault(name, {"parents": parents, "category": category})
+    for name, (parents, category) in DERIVED.items():
+        labels[name] = {"parents": parents, "category": category}
     out["labels"] = dict(sorted(labels.items()))
 
 

@@ -10,6 +10,7 @@ more of them):
   the ImageNet classes mapping to it. Scene classes (seashore, library, church...) count from the whole photo
   and its regions only, never from an object's crop;
 - people: when a person is detected, labels derived from DetectFaces' own measurements (services/people_labels);
+- scenes: Indoors, Room, a room type... derived from the labels above (services/scene_labels), before parents;
 - confidences: each model's raw score mapped to the probability that the thing is there (oculi.ml.calibration,
   fitted on photos kept apart from the reported ones; per category, and per label for the classifier's labels
   with enough examples), so that MinConfidence means the same for every label:
@@ -31,6 +32,7 @@ from oculi.ml.calibration import calibration
 from oculi.ml.interfaces import LabelClassifier, ObjectDetector
 from oculi.ml.labels import taxonomy
 from oculi.ml.tasks.object_detection import tiles
+from oculi.services.scene_labels import scene_labels
 from oculi.services.types import Box
 
 RAW_FLOOR = 0.2  # the detector's boxes below this raw score are noise on every class (bench/labels.py)
@@ -64,10 +66,12 @@ class LabelPasses:
     regions: int = 2  # classifier runs on parts of the photo (a grid of at most this many)
     crops: int = 4  # classifier runs on detected objects
     people: bool = True
+    scenes: bool = True  # scene labels derived from the others (services/scene_labels)
     calibrated: bool = True
 
 
-BASIC = LabelPasses(tiles=0, regions=0, crops=0, people=False, calibrated=False)  # DetectLabels before issue 14
+# DetectLabels before issue 14
+BASIC = LabelPasses(tiles=0, regions=0, crops=0, people=False, scenes=False, calibrated=False)
 DEFAULT = LabelPasses()
 THOROUGH = LabelPasses(tiles=4, regions=4, crops=4)  # 5 detector and 9 classifier runs
 PASSES = {"basic": BASIC, "default": DEFAULT, "thorough": THOROUGH}
@@ -194,6 +198,10 @@ def detect_labels(models: Models, rgb: np.ndarray, max_labels: int | None = None
         for pl in people_labels(models, rgb, [b for b, _ in people.instances]):
             label = add(pl.name, pl.confidence, {"parents": pl.parents, "category": pl.category})
             label.instances.extend(pl.instances)
+
+    if passes.scenes:  # Indoors, Room, a room type... from what was seen (services/scene_labels)
+        for name, confidence in scene_labels({n: lb.confidence for n, lb in labels.items()}).items():
+            add(name, confidence)
 
     for label in list(labels.values()):  # parents are labels too
         for parent in label.parents:
