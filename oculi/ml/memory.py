@@ -1,13 +1,4 @@
-# NOTE FROM THE LEAD (20:33 UTC) to whoever works on this file, remove this comment when read: measured with
-# `python bench/image_ops.py --repeat 20 --only DetectFaces CompareFaces` from /work/main (with this file's WIP)
-# against a worktree of HEAD, back to back on the same machine: CompareFaces server/decode+models 1.45 vs 0.94,
-# DetectFaces 1.17 vs 0.98. The fixed MMAP_THRESHOLD (2 MiB) maps and page-faults every image-sized buffer on every
-# request (and the fixed TRIM_THRESHOLD re-faults the heap top), which breaks issue 11's 1.10 figure. Please keep
-# per-request speed: e.g. no fixed mmap/trim thresholds; instead MALLOC_ARENA_MAX (1 or 2, exported to workers, so
-# that almost everything lives in the main arena, whose top malloc_trim does return) plus the IdleTrimmer; then
-# verify with the bench line above (ratio <= 1.00-1.05 as on HEAD) AND bench/hostile.py's return to rest.
-"""Giving memory back to the system: after a large request, once a process goes idle, and at every free of a
-large buffer.
+"""Giving memory back to the system: after a large request and once a process goes idle, from one malloc arena.
 
 onnxruntime (with its CPU arena off, as rapidocr sets it), numpy, OpenCV and Pillow free their buffers to glibc's
 malloc, which keeps freed heap pages for reuse: after a burst of hostile images two API workers stayed at 1.7
@@ -17,10 +8,11 @@ above its resting size. Three things kept it, each fixed here:
   allocation under S comes from the heap of the allocating thread's arena, and the trim threshold becomes 2 S.
   A thread's arena (not the main one) then keeps up to 64 MiB of free space at its top, which `malloc_trim`
   does not hand back (it returns the free pages inside each arena and the main arena's top only); a process
-  has up to 8 arenas a core (the request threads, onnxruntime's and OpenCV's). `configure` fixes both
-  thresholds (MMAP_THRESHOLD, TRIM_THRESHOLD), so that buffers of an image's size are mapped for themselves and
-  unmapped when freed, and an arena's free top over TRIM_THRESHOLD is returned at once.
-- buffers under the thresholds, freed by requests that held no large image, stayed in the arenas until the next
+  has up to 8 arenas a core (the request threads, onnxruntime's and OpenCV's). `configure` limits the process
+  to one arena (ARENA_MAX), whose free top and free pages malloc_trim does return. Fixed mmap/trim thresholds
+  did the same job but mapped and page-faulted every image-sized buffer on every request (CompareFaces 1.47x
+  its decode + model time instead of 0.96x, bench/image_ops.py); one arena costs no request anything measurable.
+- buffers freed by requests that held no large image stayed in the heap until the next
   large request: `IdleTrimmer` trims once the process has had no request in flight for a moment.
 - `trim()` after work that held much more than a small image needs (large images, heavy text reads).
 `malloc_trim(0)` costs a few milliseconds. Elsewhere than glibc all of this does nothing.
@@ -37,17 +29,15 @@ import threading
 
 LOG = logging.getLogger(__name__)
 
-# mallopt(3) parameters
-_M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
-# Allocations of at least MMAP_THRESHOLD are mapped for themselves and unmapped at free: a 1000x700 RGB image
-# (2 MiB) and everything larger; smaller buffers are reused from the heap (mapping each costs a system call and
-# its page faults). An arena keeps at most TRIM_THRESHOLD of free space at its top.
-MMAP_THRESHOLD = 2 << 20
-TRIM_THRESHOLD = 4 << 20
-# glibc's own names for the same settings: an operator's values win, and processes this one starts (uvicorn
-# workers, queue consumers, embedding processes) begin with them from their first allocation
-_ENV = {"MALLOC_MMAP_THRESHOLD_": MMAP_THRESHOLD, "MALLOC_TRIM_THRESHOLD_": TRIM_THRESHOLD}
+# mallopt(3) parameter
+_M_ARENA_MAX = -8
+# One arena: every thread allocates from the main heap, whose free top and free pages malloc_trim returns
+# (a thread arena's free top it never does). Image-sized buffers are still reused between requests (glibc's
+# dynamic mmap threshold is kept), so no request pays page faults for them.
+ARENA_MAX = 1
+# glibc's own name for the same setting: an operator's value wins, and processes this one starts (uvicorn
+# workers, queue consumers, embedding processes) begin with it from their first allocation
+_ENV = {"MALLOC_ARENA_MAX": ARENA_MAX}
 IDLE_SECONDS = 1.0  # a process with no request in flight for this long hands freed heap back
 
 
@@ -75,13 +65,13 @@ def trim() -> bool:
 
 @functools.cache
 def configure() -> bool:
-    """Fixed mmap and trim thresholds for this process and those it starts (see the module's docstring), unless
-    the environment already sets them. Idempotent; True when glibc took them."""
+    """One malloc arena for this process and those it starts (see the module's docstring), unless the
+    environment already sets it. Idempotent; True when glibc took it."""
     libc = _libc()
     if libc is None:
         return False
     ok = True
-    for param, name in ((_M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_"), (_M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_")):
+    for param, name in ((_M_ARENA_MAX, "MALLOC_ARENA_MAX"),):
         if name in os.environ:
             continue  # the operator's (or our parent's) value: glibc read it at start
         ok &= libc.mallopt(param, _ENV[name]) == 1

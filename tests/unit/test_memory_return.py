@@ -78,12 +78,11 @@ def test_a_worker_returns_to_resting_after_large_requests():
 
 def test_thresholds_are_fixed_and_inherited():
     """What `oculi serve` sets before it starts workers: the thresholds, in glibc's own variables for children."""
-    script = ("import os; from oculi.ml import memory; print(memory.configure(), "
-              "os.environ['MALLOC_MMAP_THRESHOLD_'], os.environ['MALLOC_TRIM_THRESHOLD_'])")
+    script = "import os; from oculi.ml import memory; print(memory.configure(), os.environ['MALLOC_ARENA_MAX'])"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env,
                          timeout=60)
-    assert out.stdout.split() == ["True", str(memory.MMAP_THRESHOLD), str(memory.TRIM_THRESHOLD)], out.stderr
+    assert out.stdout.split() == ["True", str(memory.ARENA_MAX)], out.stderr
 
 
 def test_the_idle_trimmer_waits_for_the_last_request_to_end():
