@@ -76,8 +76,8 @@ def test_a_worker_returns_to_resting_after_large_requests():
     assert result["after_mib"] - result["resting_mib"] < 16, result
 
 
-def test_thresholds_are_fixed_and_inherited():
-    """What `oculi serve` sets before it starts workers: the thresholds, in glibc's own variables for children."""
+def test_one_arena_is_set_and_inherited():
+    """What `oculi serve` sets before it starts workers: one malloc arena, in glibc's own variable for children."""
     script = "import os; from oculi.ml import memory; print(memory.configure(), os.environ['MALLOC_ARENA_MAX'])"
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env,
