@@ -5,8 +5,9 @@ Usage: python bench/hostile.py [--inputs 10000] [--clients 4] [--soak-seconds 60
 
 1. Starts `oculi serve --workers N` (role all) and warms every operation up in rounds of concurrent clients
    (so that every worker loads every model, OCR included) until no process's RSS moves by more than 3% from
-   one round to the next (at most --warm-rounds); resting memory = each process's RSS then, 5 s after the
-   last warm-up request (the workers trim freed heap once idle for a second: oculi/ml/memory.py).
+   one round to the next (at most --warm-rounds); resting memory = each process's RSS 30 s after the last
+   warm-up request, as after the burst (idle request threads have ended by then, and the workers trim freed
+   heap once idle for a second: oculi/ml/memory.py).
 2. Burst: `--inputs` hostile images (tests/hostile_images.py, one seed after another: truncated, bit-flipped,
    bombs, extreme shapes, odd modes, polyglots...) spread over the image operations, `--clients` at a time, sent
    as Rekognition JSON requests; per operation the 5xx count, the answers by code and p50/p99 latency; each
@@ -171,7 +172,9 @@ def main() -> None:
             if len(warm_rounds) >= 2 and all(
                     abs(v - warm_rounds[-2].get(p, 0)) <= 0.03 * v for p, v in warm_rounds[-1].items()):
                 break
-        resting_before = warm_rounds[-1]
+        time.sleep(25)  # resting is read 30 s after the last request, as the level after the burst is
+        resting_before = rss(proc.pid)
+        names = {p: name_of(p) for p in resting_before}  # read while they run
 
         sampler = Sampler(proc.pid, 1.0)
         sampler.start()
@@ -196,7 +199,7 @@ def main() -> None:
         stop_server(proc)
 
     pids = sorted(set(resting_before) | set(peaks))
-    memory = {str(p): {"process": name_of(p) if p in resting_after else "(gone)",
+    memory = {str(p): {"process": names.get(p, "?") if p in resting_after else "(gone)",
                        "resting_before_mib": mib(resting_before.get(p, 0)),
                        "sampled_peak_mib": mib(max((s.get(p, 0) for _, s in sampler.samples), default=0)),
                        "peak_vmhwm_mib": mib(peaks.get(p, 0)),
