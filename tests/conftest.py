@@ -34,6 +34,17 @@ def load_rgb(path: Path) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB")))
 
 
+def home_with(pack: ModelPack, home: Path, file_ids: tuple[str, ...] | None = None) -> ModelPack:
+    """A model home in `home` holding links to files of the real pack (all, or `file_ids`); its derived/ (the
+    converted graphs) starts empty."""
+    mine = ModelPack(home)
+    for f in pack.files():
+        if file_ids is None or f.id in file_ids:
+            mine.file_path(f).parent.mkdir(parents=True, exist_ok=True)
+            mine.file_path(f).symlink_to(pack.path(f.id))
+    return mine
+
+
 def assert_shape(operation: str, response: dict) -> None:
     body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
     problems = check_output(operation_model(operation).output_shape, body)

@@ -25,13 +25,12 @@ Semantics kept from dlib (`dnn/layers.h`, `dnn/input.h`, `cuda/cpu_dlib.cpp`):
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from oculi.ml import derived
 from oculi.ml.dlib_serial import DlibFormatError, Reader
 
 CONVERTER_VERSION = "1"  # bump when the graph built from the same file changes: cached conversions are redone
@@ -299,23 +298,8 @@ def converted(source: Path, cache: Path, sha256: str | None = None) -> Path:
     once (written to a temporary file and renamed, so that concurrent processes never read half a file), then
     reused. `sha256`: the source's hash when already verified (the model pack pins it)."""
     digest = sha256 or hashlib.sha256(source.read_bytes()).hexdigest()
-    target = cache / f"{digest}.v{CONVERTER_VERSION}.onnx"
-    if target.is_file():
-        return target
-    model = build_onnx(read_network(source.read_bytes(), source.name))
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=cache)
-    try:
-        os.fchmod(fd, 0o644)  # as the pack's own files (mkstemp makes it 0600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(model.SerializeToString())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return derived.cached(cache / f"{digest}.v{CONVERTER_VERSION}.onnx",
+                          lambda: build_onnx(read_network(source.read_bytes(), source.name)).SerializeToString())
 
 
 __all__ = ["DlibFormatError", "architecture", "build_onnx", "converted", "read_network"]

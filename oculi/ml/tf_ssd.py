@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from oculi.ml import derived
 
 if TYPE_CHECKING:
     import onnx
@@ -343,23 +343,8 @@ def converted(frozen: Path, text: Path, cache: Path, sha256: str) -> Path:
     """The ONNX file converted from the frozen graph `frozen` and OpenCV's text graph `text`, under `cache` as
     `<sha256>.v<version>.onnx` (`sha256`: the pinned hashes of both files, which the pack verified): made once,
     written to a temporary file and renamed, so that concurrent processes never read half a file, then reused."""
-    target = cache / f"{sha256}.v{CONVERTER_VERSION}.onnx"
-    if target.is_file():
-        return target
-    model = build_onnx(*read_graphs(frozen.read_bytes(), text.read_text()))
-    cache.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".part", dir=cache)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(model.SerializeToString())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return derived.cached(cache / f"{sha256}.v{CONVERTER_VERSION}.onnx",
+                          lambda: build_onnx(*read_graphs(frozen.read_bytes(), text.read_text())).SerializeToString())
 
 
 def detection_settings(layers) -> dict:

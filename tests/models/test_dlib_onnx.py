@@ -10,7 +10,6 @@ by the ONNX one with the same versions and similarities.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,12 +18,11 @@ from oculi.ml import dlib_resnet
 from oculi.ml.base import Models
 from oculi.ml.dlib_serial import DlibFormatError
 from oculi.ml.interfaces import FaceEmbedder
-from oculi.ml.pack import ModelPack
 from oculi.ml.tasks.face_embedding import DlibEmbedder
 from oculi.ml.tasks.face_embedding_onnx import DlibOnnxEmbedder
 from oculi.services.analysis import face_index_version, face_model_version
 from oculi.services.faces import detect_faces
-from tests.conftest import Server, assert_shape, load_rgb
+from tests.conftest import Server, assert_shape, home_with, load_rgb
 from tests.faces_composed import AWS, FACES, FR
 
 pytestmark = pytest.mark.slow
@@ -118,18 +116,8 @@ def test_both_runtimes_embed_a_face_alike_and_keep_the_models_versions(pack, mod
     assert chosen.model_class(FaceEmbedder, "sface") is other.model_class(FaceEmbedder)
 
 
-def _home_with_the_pack(pack: ModelPack, home: Path) -> ModelPack:
-    """A model home in `home` holding links to the dlib files of the real pack (its derived/ starts empty)."""
-    mine = ModelPack(home)
-    for fid in ("dlib_embedding", "dlib_shape5"):
-        f = next(x for x in pack.files() if x.id == fid)
-        mine.file_path(f).parent.mkdir(parents=True, exist_ok=True)
-        mine.file_path(f).symlink_to(pack.path(fid))
-    return mine
-
-
 def test_the_conversion_is_made_once_and_reused(pack, tmp_path, monkeypatch, chips):
-    mine = _home_with_the_pack(pack, tmp_path)
+    mine = home_with(pack, tmp_path, ("dlib_embedding", "dlib_shape5"))
     first = DlibOnnxEmbedder(mine, threads=1).load()
     derived = sorted((tmp_path / "derived").iterdir())
     sha = next(f.sha256 for f in pack.files() if f.id == "dlib_embedding")
@@ -216,11 +204,7 @@ def test_a_collection_made_with_dlib_is_served_by_the_onnx_runtime(pack, tmp_pat
 def test_models_prepare_converts_before_the_first_request(pack, tmp_path, monkeypatch):
     """`oculi models fetch` (and a first `oculi serve`) call Models.prepare: the conversion is made there, once,
     and the first request finds it."""
-    mine = ModelPack(tmp_path)
-    for f in pack.files():  # the whole pack, as links: every chosen implementation may derive something
-        mine.file_path(f).parent.mkdir(parents=True, exist_ok=True)
-        mine.file_path(f).symlink_to(pack.path(f.id))
-    models = Models(mine, processes=0)
+    models = Models(home_with(pack, tmp_path), processes=0)  # every chosen implementation may derive something
     made = models.prepare()
     sha = next(f.sha256 for f in pack.files() if f.id == "dlib_embedding")
     assert any(f"{sha}.v{dlib_resnet.CONVERTER_VERSION}.onnx" in m for m in made)

@@ -8,8 +8,6 @@ Through live servers, DetectLabels answers alike with either runtime.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -17,11 +15,10 @@ from bench import voc
 from oculi.ml import tf_ssd
 from oculi.ml.base import Models
 from oculi.ml.interfaces import ObjectDetector
-from oculi.ml.pack import ModelPack
 from oculi.ml.tasks.object_detection import SsdMobileNetV2
 from oculi.ml.tasks.object_detection_onnx import SsdMobileNetV2Onnx
 from oculi.services.labels import model_version
-from tests.conftest import Server, assert_shape, load_rgb
+from tests.conftest import Server, assert_shape, home_with, load_rgb
 from tests.stream_clips import cat_photo
 
 pytestmark = pytest.mark.slow
@@ -82,19 +79,9 @@ def test_both_runtimes_are_the_same_model(pack, runtimes):
     assert model_version(chosen) == model_version(plain)  # LabelModelVersion unchanged
 
 
-def _home_with_the_pack(pack: ModelPack, home: Path) -> ModelPack:
-    """A model home in `home` holding links to the detector files of the real pack (its derived/ starts empty)."""
-    mine = ModelPack(home)
-    for fid in ("ssd_graph", "ssd_config"):
-        f = next(x for x in pack.files() if x.id == fid)
-        mine.file_path(f).parent.mkdir(parents=True, exist_ok=True)
-        mine.file_path(f).symlink_to(pack.path(fid))
-    return mine
-
-
 def test_the_conversion_is_made_once_and_reused(pack, tmp_path, monkeypatch):
     """`oculi models fetch` (and a first `oculi serve`) prepare it; loading finds it; a damaged one is redone."""
-    mine = _home_with_the_pack(pack, tmp_path)
+    mine = home_with(pack, tmp_path, ("ssd_graph", "ssd_config"))
     rgb = load_rgb(PHOTOS[0].path)
     made = SsdMobileNetV2Onnx.prepare(mine)
     derived = sorted((tmp_path / "derived").iterdir())

@@ -12,21 +12,18 @@ thread, so no worker processes are needed (`embedding_processes` is not used her
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import dlib
 import numpy as np
 
+from oculi.ml import derived
 from oculi.ml.dlib_resnet import converted
 from oculi.ml.interfaces import FaceRegion
 from oculi.ml.pack import ModelPack
 from oculi.ml.processes import CHIP_PADDING, CHIP_SIZE
-from oculi.ml.sessions import OnnxSession
 from oculi.ml.tasks.face_embedding import DlibEmbedder
-
-LOG = logging.getLogger(__name__)
 
 
 class DlibOnnxEmbedder(DlibEmbedder):
@@ -37,9 +34,7 @@ class DlibOnnxEmbedder(DlibEmbedder):
         """The converted graph's path, and whether it was made now."""
         source = pack.path("dlib_embedding")  # verified against its pinned sha256
         sha = next(f.sha256 for f in pack.files() if f.id == "dlib_embedding")
-        before = set(cache.iterdir()) if (cache := pack.home / "derived").is_dir() else set()
-        path = converted(source, cache, sha)
-        return path, path not in before
+        return derived.made(pack.home / "derived", lambda: converted(source, pack.home / "derived", sha))
 
     @classmethod
     def prepare(cls, pack: ModelPack) -> list[str]:
@@ -48,13 +43,7 @@ class DlibOnnxEmbedder(DlibEmbedder):
 
     def _load(self) -> None:
         self.shapes = dlib.shape_predictor(str(self.pack.path("dlib_shape5")))
-        path, _ = self._converted(self.pack)
-        try:
-            self.session = OnnxSession(path, self.threads)
-        except Exception:  # a damaged cached conversion (a full disk, an edit): convert again, once
-            LOG.warning("the cached conversion %s does not load: converting again", path)
-            path.unlink(missing_ok=True)
-            self.session = OnnxSession(self._converted(self.pack)[0], self.threads)
+        self.session = derived.session(lambda: self._converted(self.pack)[0], self.threads)
 
     def chip(self, rgb: np.ndarray, face: FaceRegion) -> np.ndarray:
         shape = face.shape

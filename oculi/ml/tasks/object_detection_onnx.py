@@ -15,18 +15,14 @@ in a batch of 5), so each view is one run. Sessions are re-entrant: no lock.
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 
 import numpy as np
 
-from oculi.ml import tf_ssd
+from oculi.ml import derived, tf_ssd
 from oculi.ml.labels import taxonomy
 from oculi.ml.pack import ModelPack
-from oculi.ml.sessions import OnnxSession
 from oculi.ml.tasks.object_detection import SsdMobileNetV2
-
-LOG = logging.getLogger(__name__)
 
 
 class SsdMobileNetV2Onnx(SsdMobileNetV2):
@@ -38,9 +34,7 @@ class SsdMobileNetV2Onnx(SsdMobileNetV2):
         frozen, text = pack.path("ssd_graph"), pack.path("ssd_config")  # verified against their pinned sha256
         pinned = {f.id: f.sha256 for f in pack.files()}
         key = hashlib.sha256(f"{pinned['ssd_graph']}:{pinned['ssd_config']}".encode()).hexdigest()
-        before = set(cache.iterdir()) if (cache := pack.home / "derived").is_dir() else set()
-        path = tf_ssd.converted(frozen, text, cache, key)
-        return path, path not in before
+        return derived.made(pack.home / "derived", lambda: tf_ssd.converted(frozen, text, pack.home / "derived", key))
 
     @classmethod
     def prepare(cls, pack: ModelPack) -> list[str]:
@@ -50,13 +44,7 @@ class SsdMobileNetV2Onnx(SsdMobileNetV2):
     def _load(self) -> None:
         text = self.pack.path("ssd_config").read_text()
         self.settings = tf_ssd.detection_settings(tf_ssd.read_graphs(b"", text)[0])
-        path, _ = self._converted(self.pack)
-        try:
-            self.session = OnnxSession(path, self.threads)
-        except Exception:  # a damaged cached conversion (a full disk, an edit): convert again, once
-            LOG.warning("the cached conversion %s does not load: converting again", path)
-            path.unlink(missing_ok=True)
-            self.session = OnnxSession(self._converted(self.pack)[0], self.threads)
+        self.session = derived.session(lambda: self._converted(self.pack)[0], self.threads)
         self.names = taxonomy()["coco"]
 
     def detections(self, rgb: np.ndarray, min_score: float) -> np.ndarray:
