@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI, Response
 
 from oculi import metrics
 from oculi.api import docs
-from oculi.api.bodies import BodyLimitMiddleware, is_aws
+from oculi.api.bodies import BodyLimitMiddleware
 from oculi.api.deps import require_api_key
 from oculi.api.errors import RESPONSES, service_error_handler
 from oculi.api.large_image_scope import LargeImageScope
@@ -27,7 +27,7 @@ from oculi.api.routes import (
 )
 from oculi.aws.auth import Authenticator
 from oculi.aws.protocol import max_request_bytes
-from oculi.aws.transport import AwsFront
+from oculi.aws.transport import AwsFront, is_aws
 from oculi.config import Settings, get_settings
 from oculi.logs import configure as configure_logs
 from oculi.operations.provider import RekognitionProvider

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from oculi.aws.transport import is_aws
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -34,10 +36,6 @@ class BodyRefused(Exception):
     def __init__(self, refusal: Refusal):
         super().__init__(refusal.message)
         self.refusal = refusal
-
-
-def is_aws(scope: Scope) -> bool:
-    return scope["path"] == "/" and scope["method"] == "POST"
 
 
 def render(scope: Scope, refusal: Refusal) -> tuple[list[tuple[bytes, bytes]], bytes]:

@@ -14,11 +14,15 @@ import uuid
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from oculi.api.bodies import is_aws
 from oculi.aws import api, protocol
 from oculi.aws.auth import Authenticator
 from oculi.aws.dispatch import handle
 from oculi.aws.errors import CommonServiceError
+
+
+def is_aws(scope: Scope) -> bool:
+    """Every Rekognition request is a POST to the root (the REST API lives under /v1, the pages elsewhere)."""
+    return scope["path"] == "/" and scope["method"] == "POST"
 
 
 async def read_body(receive: Receive) -> bytes:
