@@ -29,3 +29,22 @@ def test_a_photo_longer_than_opencv_allows():
     rgb[:, 60000:60040] = 200
     crop = affine_crop(rgb, np.float32([[59990, 10], [60050, 10], [59990, 70]]), 32)
     assert crop.shape == (32, 32, 3) and crop[:, 8:20].mean() > 150 and crop[:, :3].max() == 0
+
+
+@pytest.mark.parametrize("shape", [(40000, 80), (80, 40000), (33000, 33000 // 400)])
+def test_a_crop_longer_than_opencv_allows(shape):
+    """A parallelogram past 32767 px (a face box over a whole strip, found by the hostile-input run: a 500 from
+    SearchFacesByImage) is shrunk first: the crop still shows what lies where."""
+    h, w = shape
+    rgb = np.zeros((h, w, 3), np.uint8)
+    if h > w:
+        rgb[: h // 2] = 255  # top half white
+        src = np.float32([[0, 0], [w, 0], [0, h]])
+    else:
+        rgb[:, : w // 2] = 255  # left half white
+        src = np.float32([[0, 0], [w, 0], [0, h]])
+    crop = affine_crop(rgb, src, 192)
+    assert crop.shape == (192, 192, 3)
+    inner = crop[8:160, 8:160]  # away from the far edges, where the constant border blends in
+    first, second = (inner[:70], inner[100:]) if h > w else (inner[:, :70], inner[:, 100:])
+    assert first.min() > 200 and second.max() < 50
