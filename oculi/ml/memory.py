@@ -13,7 +13,7 @@ above its resting size. Three things kept it, each fixed here:
   did the same job but mapped and page-faulted every image-sized buffer on every request (CompareFaces 1.47x
   its decode + model time instead of 0.96x, bench/image_ops.py); one arena costs no request anything measurable.
 - buffers freed by requests that held no large image stayed in the heap until the next
-  large request: `IdleTrimmer` trims once the process has had no request in flight for a moment.
+  large request: `IdleTrimmer` trims once the process has had no request in flight for IDLE_SECONDS.
 - `trim()` after work that held much more than a small image needs (large images, heavy text reads).
 `malloc_trim(0)` costs a few milliseconds. Elsewhere than glibc all of this does nothing.
 """
@@ -38,7 +38,10 @@ ARENA_MAX = 1
 # glibc's own name for the same setting: an operator's value wins, and processes this one starts (uvicorn
 # workers, queue consumers, embedding processes) begin with it from their first allocation
 _ENV = {"MALLOC_ARENA_MAX": ARENA_MAX}
-IDLE_SECONDS = 1.0  # a process with no request in flight for this long hands freed heap back
+# A process with no request in flight for this long hands freed heap back. Not shorter: the next request pays
+# the page faults of the memory it takes again (DetectText one every 1.5 s: 1.12x its decode + model time with
+# 1 s, 1.00x with 5 s, bench/image_ops.py), and a burst's memory is back seconds after it anyway.
+IDLE_SECONDS = 5.0
 
 
 @functools.cache
