@@ -124,8 +124,8 @@ def cmd_serve(args) -> int:
     _metrics_dir(settings, fresh=args.role != "worker")
     from oculi.ml import memory
 
-    # before any process is started: every worker and consumer begins with fixed malloc thresholds, so that a
-    # burst of large images does not stay in their heaps (oculi/ml/memory.py, issue 9)
+    # before any process is started: every worker and consumer begins with one malloc arena, so that what a
+    # burst of large images freed can be handed back (oculi/ml/memory.py, issue 9)
     memory.configure()
     if args.role == "worker":
         return run_worker(settings)

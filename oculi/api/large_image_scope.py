@@ -1,7 +1,7 @@
 """Every HTTP request is one `oculi.large_images.scope`: a large image it decodes is held until it is answered.
 
-The same middleware gives memory back (oculi/ml/memory.py): it fixes the process's malloc thresholds when the
-app is built, and trims once no request has been in flight for a moment, so that what a burst of requests freed
+The same middleware gives memory back (oculi/ml/memory.py): it limits the process to one malloc arena when the
+app is built, and trims once no request has been in flight for a while, so that what a burst of requests freed
 does not stay with the worker until its next large request.
 """
 

@@ -37,7 +37,7 @@ _M_ARENA_MAX = -8
 ARENA_MAX = 1
 # glibc's own name for the same setting: an operator's value wins, and processes this one starts (uvicorn
 # workers, queue consumers, embedding processes) begin with it from their first allocation
-_ENV = {"MALLOC_ARENA_MAX": ARENA_MAX}
+ARENA_MAX_ENV = "MALLOC_ARENA_MAX"
 # A process with no request in flight for this long hands freed heap back. Not shorter: the next request pays
 # the page faults of the memory it takes again (DetectText one every 1.5 s: 1.12x its decode + model time with
 # 1 s, 1.00x with 5 s, bench/image_ops.py), and a burst's memory is back seconds after it anyway.
@@ -73,13 +73,10 @@ def configure() -> bool:
     libc = _libc()
     if libc is None:
         return False
-    ok = True
-    for param, name in ((_M_ARENA_MAX, "MALLOC_ARENA_MAX"),):
-        if name in os.environ:
-            continue  # the operator's (or our parent's) value: glibc read it at start
-        ok &= libc.mallopt(param, _ENV[name]) == 1
-        os.environ[name] = str(_ENV[name])
-    return ok
+    if ARENA_MAX_ENV in os.environ:  # the operator's (or our parent's) value: glibc read it at start
+        return True
+    os.environ[ARENA_MAX_ENV] = str(ARENA_MAX)
+    return libc.mallopt(_M_ARENA_MAX, ARENA_MAX) == 1
 
 
 class IdleTrimmer:
