@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,7 +77,7 @@ class BodyLimitMiddleware:
             await self._send(scope, send, self._too_large(scope, limit))
             return
 
-        deadline = time.monotonic() + self.timeout
+        deadline = asyncio.get_running_loop().time() + self.timeout
         received = 0
         done = False
         refused: Refusal | None = None
@@ -90,8 +89,9 @@ class BodyLimitMiddleware:
                 return await receive()
             if refused:
                 raise BodyRefused(refused)
-            try:
-                message = await asyncio.wait_for(receive(), max(deadline - time.monotonic(), 0))
+            try:  # (timeout_at, not wait_for: no task made for each chunk of the body)
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 refused = self._too_slow(scope)
                 raise BodyRefused(refused) from None

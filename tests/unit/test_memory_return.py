@@ -60,10 +60,10 @@ SCRIPT = textwrap.dedent("""
     with TestClient(app) as client:
         with ThreadPoolExecutor(2) as pool:  # two requests at a time: two threads of the pool, two arenas
             list(pool.map(lambda _: client.get("/work"), range(8)))
-            time.sleep(IDLE_SECONDS + 2)
+            time.sleep(IDLE_SECONDS * 1.4 + 1)
             resting = rss_mib()
             list(pool.map(lambda _: client.get("/work?heavy=1"), range(8)))
-            time.sleep(IDLE_SECONDS + 2)  # idle: no request in flight
+            time.sleep(IDLE_SECONDS * 1.4 + 1)  # idle: no request in flight
             after = rss_mib()
     print(json.dumps({"resting_mib": resting, "after_mib": after}))
 """)
