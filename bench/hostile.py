@@ -7,7 +7,7 @@ Usage: python bench/hostile.py [--inputs 10000] [--clients 4] [--soak-seconds 60
    (so that every worker loads every model, OCR included) until no process's RSS moves by more than 3% from
    one round to the next (at most --warm-rounds); resting memory = each process's RSS 30 s after the last
    warm-up request, as after the burst (idle request threads have ended by then, and the workers trim freed
-   heap once idle for a second: oculi/ml/memory.py).
+   heap once idle for a few seconds: oculi/ml/memory.py).
 2. Burst: `--inputs` hostile images (tests/hostile_images.py, one seed after another: truncated, bit-flipped,
    bombs, extreme shapes, odd modes, polyglots...) spread over the image operations, `--clients` at a time, sent
    as Rekognition JSON requests; per operation the 5xx count, the answers by code and p50/p99 latency; each
