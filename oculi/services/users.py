@@ -202,15 +202,14 @@ class UserService:
 
     def search_by_image(self, scope: Scope, name: str, rgb: np.ndarray, threshold: float = 80.0,
                         max_users: int = 10, quality: str = "NONE") -> UserImageSearch:
-        with self.sessions() as s:
-            embedder = self.collections.get(s, scope, name).face_embedder
+        # as CollectionService.search_faces_by_image: detection holding no connection, then one session
         faces = detect_faces(self.collections.models, rgb, tile_min_side=self.collections.tile_min_side)
-        face = self.collections.largest_face(rgb, quality, faces, embedder)
-        others = [f for f in faces if f is not face]
         with self.sessions() as s:
             col = self.collections.get(s, scope, name)
-            return UserImageSearch(face, self._match_users(s, col, face.vector(embedder), threshold, max_users),
-                                   others)
+            face = self.collections.largest_face(rgb, quality, faces, col.face_embedder)
+            others = [f for f in faces if f is not face]
+            return UserImageSearch(face, self._match_users(s, col, face.vector(col.face_embedder), threshold,
+                                                           max_users), others)
 
 
 def _set_user(s: Session, row: FaceRow, user_id: str | None, expected: str | None) -> bool:
