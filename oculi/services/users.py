@@ -202,12 +202,12 @@ class UserService:
 
     def search_by_image(self, scope: Scope, name: str, rgb: np.ndarray, threshold: float = 80.0,
                         max_users: int = 10, quality: str = "NONE") -> UserImageSearch:
-        # as CollectionService.search_faces_by_image: detection holding no connection, then one session
+        reading = self.collections.read_beside(scope, name)  # as CollectionService.search_faces_by_image
         faces = detect_faces(self.collections.models, rgb, tile_min_side=self.collections.tile_min_side)
+        col = reading.result()
+        face = self.collections.largest_face(rgb, quality, faces, col.face_embedder)
+        others = [f for f in faces if f is not face]
         with self.sessions() as s:
-            col = self.collections.get(s, scope, name)
-            face = self.collections.largest_face(rgb, quality, faces, col.face_embedder)
-            others = [f for f in faces if f is not face]
             return UserImageSearch(face, self._match_users(s, col, face.vector(col.face_embedder), threshold,
                                                            max_users), others)
 
