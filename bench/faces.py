@@ -72,7 +72,7 @@ def reference(images: list[bytes]) -> dict:
     return {"images_per_s": round(len(rgbs) / wall, 2), "faces": faces}
 
 
-def operations(repeat: int, portraits: list[bytes]) -> dict:
+def operations(repeat: int, portraits: list[bytes], block: int = 5) -> dict:
     analyzer = Analyzer(Settings())
     m = analyzer.models
     log = Path(tempfile.mkdtemp(prefix="oculi-bench-faces-")) / "server.log"
@@ -103,16 +103,30 @@ def operations(repeat: int, portraits: list[bytes]) -> dict:
             embed_face(m, rgb, max(detect_faces(m, rgb), key=lambda f: f.box.area))
             raw_ms["SearchFacesByImage"].append(time.perf_counter() - t)
 
-        for i in range(repeat + 1):  # each request beside its raw counterpart: the machine's load moves
+        def search() -> None:
             t = time.perf_counter()
             c.search_faces_by_image(CollectionId="bench", Image={"Bytes": probe})
             request["SearchFacesByImage"].append(time.perf_counter() - t)
-            raw_search(probe)
+
+        def detect() -> None:
             t = time.perf_counter()
             c.detect_faces(Image={"Bytes": group}, Attributes=["ALL"])
             request["DetectFaces"].append(time.perf_counter() - t)
-            raw("DetectFaces", group, attributes=True)
-            raw("IndexFaces", portraits[i % len(portraits)], embed=True)
+
+        # requests and their raw counterparts take turns in blocks of `block` calls: the machine's load moves, so
+        # each side is sampled all along the run; and within a block each side runs as a busy process does, not
+        # always first after the other process ran (one call each way made every request start cold)
+        for i in range(0, repeat + 1, block):
+            n = min(block, repeat + 1 - i)
+            for _ in range(n):
+                search()
+            for _ in range(n):
+                raw_search(probe)
+            for _ in range(n):
+                detect()
+            for k in range(n):
+                raw("DetectFaces", group, attributes=True)
+                raw("IndexFaces", portraits[(i + k) % len(portraits)], embed=True)
         request = {k: v[1:] for k, v in request.items()}  # the first of each warmed up
         raw_ms = {k: v[1:] for k, v in raw_ms.items()}
         time.sleep(1.5)  # the access log is written after the answer
