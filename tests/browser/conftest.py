@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from tests.conftest import ROOT, Server
 CHROMIUM = os.environ.get("OCULI_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "tests" / "output" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -57,12 +60,20 @@ class Page:
         return self.page
 
 
+@contextmanager
+def page_on(browser, base: str) -> Iterator[Page]:
+    """A fresh desktop-sized browser context on the server at `base`, closed afterwards."""
+    ctx = browser.new_context(viewport=DESKTOP)
+    try:
+        yield Page(ctx, base)
+    finally:
+        ctx.close()
+
+
 @pytest.fixture
 def page(browser, web):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = Page(ctx, web.url)
-    yield p
-    ctx.close()
+    with page_on(browser, web.url) as p:
+        yield p
 
 
 def screenshot(pg, name: str) -> Path:

@@ -58,9 +58,9 @@ def test_every_page_fits_a_phone_and_shows_focus(browser, web):
 
 def test_dark_colour_scheme_keeps_contrast(browser, web):
     """prefers-color-scheme: dark has its own colours: axe-core checks their contrast too."""
-    from tests.browser.conftest import check_axe
+    from tests.browser.conftest import DESKTOP, check_axe
 
-    ctx = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(color_scheme="dark", viewport=DESKTOP)
     pg = ctx.new_page()
     for url in ["/", "/gallery", "/people", "/door", "/operations", "/compare", "/streams"]:
         pg.goto(web.url + url)

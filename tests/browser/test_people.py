@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import PHONE, check_axe, drop_files, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, check_axe, drop_files, screenshot
 from tests.conftest import data
 
 EX = "faces/face_recognition/examples"
@@ -17,7 +17,7 @@ LAMBDA = "faces/aws-rekognition-lambda"
 @pytest.fixture(scope="module")
 def people(browser, web):
     """Collections made and a person enrolled through the pages themselves."""
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport=DESKTOP)
     pg = ctx.new_page()
     pg.goto(web.url + "/people")
     for name in ("employees", "visitors", "scratch"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.browser.conftest import check_axe, screenshot
+from tests.browser.conftest import DESKTOP, check_axe, screenshot
 from tests.conftest import Server, data
 
 KEY = "web-test-key-5f0c1d9e7a"
@@ -24,7 +24,7 @@ def test_pages_ask_for_the_key_then_work(browser, keyed):
         r = httpx.post(keyed.url + "/v1/images?wait=true", files={"file": ("obama_small.jpg", fh)},
                        data={"features": "moderation"}, headers={"X-Api-Key": KEY}, timeout=120)
     assert r.status_code == 200, r.text
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(viewport=DESKTOP)
     pg = ctx.new_page()
     urls, sent = [], []
     pg.on("request", lambda req: (urls.append(req.url), sent.append(req.headers.get("x-api-key"))))

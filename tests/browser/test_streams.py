@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Page, check_axe, screenshot
+from tests.browser.conftest import PHONE, check_axe, page_on, screenshot
 from tests.conftest import Server
 from tests.servers import S3_ENV, MotoS3, wait_for
 from tests.stream_clips import frames
@@ -46,10 +46,8 @@ def ssrv(pack, moto, tmp_path_factory) -> Server:
 
 @pytest.fixture
 def spage(browser, ssrv):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = Page(ctx, ssrv.url)
-    yield p
-    ctx.close()
+    with page_on(browser, ssrv.url) as p:
+        yield p
 
 
 def test_processor_running_event_frame_stop_start_and_sources(spage, ssrv, moto, tmp_path):
