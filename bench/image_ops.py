@@ -1,13 +1,15 @@
 """Benchmark the Rekognition image operations: full HTTP request vs the raw model calls, same machine, same run.
 
-Usage: python bench/image_ops.py [--repeat 15] [--threads 2] [--embedding-processes N] [--out FILE]
+Usage: python bench/image_ops.py [--repeat 15] [--rounds 3] [--threads 2] [--embedding-processes N] [--only OP ...]
+                                 [--out FILE]
 
 For each operation: p50/p95 of the whole boto3 request against a live `oculi serve --workers 2`; p50/p95 of
 the model calls alone in this process, on the pixel array the service hands its models (same decode scale),
 and their ratio; the same with the image decode counted as part of the raw call (what a script calling the
 models on that file does); the boto3 client's own share of the request (signing, base64, JSON:
 `offline_client`); images/s with 1 and 2 concurrent clients, and how many cores the server's process tree
-kept busy meanwhile (CPU seconds / wall seconds); peak RSS (VmHWM) of each server process.
+kept busy meanwhile (CPU seconds / wall seconds); peak RSS (VmHWM) of each server process. Each figure is the
+median over --rounds fresh server processes (every round's server / (decode + models) is kept beside it).
 """
 
 from __future__ import annotations
@@ -49,16 +51,30 @@ def percentiles(samples: list[float]) -> dict:
     return {"p50_ms": float(np.percentile(samples, 50) * 1000), "p95_ms": float(np.percentile(samples, 95) * 1000)}
 
 
-def interleaved(fns: list, repeat: int) -> list[list[float]]:
-    """Seconds of each call of each function, the functions taking turns (after one warm-up round)."""
+def interleaved(fns: list, repeat: int, block: int = 5) -> list[list[float]]:
+    """Seconds of each call of each function, the functions taking turns in blocks of `block` calls (after one
+    warm-up round): the machine's load moves, so each is sampled all along; and within a block each runs as a
+    busy process does (one call each in turn made every request start cold, right after the bench process ran)."""
     out = [[] for _ in fns]
-    for i in range(repeat + 1):
+    for fn in fns:
+        fn()
+    for i in range(0, repeat, block):
         for fn, samples in zip(fns, out, strict=True):
-            t = time.perf_counter()
-            fn()
-            if i:
+            for _ in range(min(block, repeat - i)):
+                t = time.perf_counter()
+                fn()
                 samples.append(time.perf_counter() - t)
     return out
+
+
+def median_of(rounds: list):
+    """Each number of same-shaped results (dicts of dicts of numbers), as its median over the rounds."""
+    first = rounds[0]
+    if isinstance(first, dict):
+        return {k: median_of([r[k] for r in rounds]) for k in first}
+    if isinstance(first, (int, float)):
+        return float(np.median(rounds))
+    return first
 
 
 def offline_client():
@@ -81,39 +97,8 @@ def offline_client():
     return client
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=15)
-    ap.add_argument("--out", default=str(ROOT / "bench/results/image_ops.json"))
-    ap.add_argument("--threads", type=int, default=2, help="intra-op threads per model session (OCULI_THREADS)")
-    ap.add_argument("--embedding-processes", type=int, default=Settings().embedding_processes,
-                    help="dlib embedding worker processes (OCULI_EMBEDDING_PROCESSES; 0 = in the request's process)")
-    ap.add_argument("--only", nargs="*", help="operations to measure (default: all)")
-    args = ap.parse_args()
-
-    analyzer = Analyzer(Settings(threads=args.threads, embedding_processes=args.embedding_processes))
-    m = analyzer.models
-    b_portrait, b_group, b_page = PORTRAIT.read_bytes(), GROUP.read_bytes(), PAGE.read_bytes()
-
-    def px(data: bytes, at_least: int | None = None):
-        """The array the service hands its models: the same decoder, at the same DCT scale."""
-        return analyzer.from_bytes(data, at_least=at_least).rgb
-
-    ops = {  # name: (models on the pixel array, the same with a decode first, the request)
-        "DetectLabels": (lambda rgb: detect_labels(m, rgb), lambda: [px(b_portrait, label_side(m))],
-                         lambda c: c.detect_labels(Image={"Bytes": b_portrait})),
-        "DetectFaces(ALL)": (lambda rgb: detect_faces(m, rgb, attributes=True), lambda: [px(b_group)],
-                             lambda c: c.detect_faces(Image={"Bytes": b_group}, Attributes=["ALL"])),
-        "CompareFaces": (lambda a, b: compare_faces(m, a, b), lambda: [px(b_portrait), px(b_group)],
-                         lambda c: c.compare_faces(SourceImage={"Bytes": b_portrait}, TargetImage={"Bytes": b_group})),
-        "DetectText": (lambda rgb: detect_text(m, rgb), lambda: [px(b_page)],
-                       lambda c: c.detect_text(Image={"Bytes": b_page})),
-        "DetectModerationLabels": (lambda rgb: detect_moderation_labels(m, rgb),
-                                   lambda: [px(b_portrait, moderation_side(m))],
-                                   lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
-    }
-    if args.only:
-        ops = {k: v for k, v in ops.items() if k.split("(")[0] in args.only}
+def one_round(args, ops: dict) -> tuple[dict, dict]:
+    """Every operation against one fresh `oculi serve --workers 2`: its figures, and its processes' peak RSS."""
     log = Path(tempfile.mkdtemp(prefix="oculi-bench-image-ops-")) / "server.log"
     proc, url = start_server(["--workers", "2", "--role", "api"], log=log, env={
         "OCULI_DATA_DIR": str(log.parent), "OCULI_THREADS": str(args.threads), "OCULI_LOG_FORMAT": "json",
@@ -156,7 +141,7 @@ def main() -> None:
                 entry[f"images_per_s_{clients}_clients"] = n / wall
                 entry[f"cores_busy_{clients}_clients"] = (cpu_seconds(proc.pid) - cpu) / wall
             results[name] = entry
-            print(f"{name:24s} request p50 {entry['request']['p50_ms']:7.1f} ms  raw p50 "
+            print(f"  {name:22s} request p50 {entry['request']['p50_ms']:7.1f} ms  raw p50 "
                   f"{entry['raw_model']['p50_ms']:7.1f} ms  ratio {entry['ratio_p50']:.2f} "
                   f"({entry['ratio_p50_with_decode']:.2f} with decode, {entry['ratio_p50_server_side']:.2f} without "
                   f"the client's {entry['boto3_client_side']['p50_ms']:.1f} ms)  inside the server "
@@ -167,8 +152,57 @@ def main() -> None:
         rss = peak_rss_mib(proc.pid)
     finally:
         stop_server(proc)
+    return results, rss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--out", default=str(ROOT / "bench/results/image_ops.json"))
+    ap.add_argument("--threads", type=int, default=2, help="intra-op threads per model session (OCULI_THREADS)")
+    ap.add_argument("--embedding-processes", type=int, default=Settings().embedding_processes,
+                    help="dlib embedding worker processes (OCULI_EMBEDDING_PROCESSES; 0 = in the request's process)")
+    ap.add_argument("--only", nargs="*", help="operations to measure (default: all)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="fresh server processes, one after another: each figure is the median over them (on 2 "
+                         "cores one process's model calls run up to 40%% slower than another's)")
+    args = ap.parse_args()
+
+    analyzer = Analyzer(Settings(threads=args.threads, embedding_processes=args.embedding_processes))
+    m = analyzer.models
+    b_portrait, b_group, b_page = PORTRAIT.read_bytes(), GROUP.read_bytes(), PAGE.read_bytes()
+
+    def px(data: bytes, at_least: int | None = None):
+        """The array the service hands its models: the same decoder, at the same DCT scale."""
+        return analyzer.from_bytes(data, at_least=at_least).rgb
+
+    ops = {  # name: (models on the pixel array, the same with a decode first, the request)
+        "DetectLabels": (lambda rgb: detect_labels(m, rgb), lambda: [px(b_portrait, label_side(m))],
+                         lambda c: c.detect_labels(Image={"Bytes": b_portrait})),
+        "DetectFaces(ALL)": (lambda rgb: detect_faces(m, rgb, attributes=True), lambda: [px(b_group)],
+                             lambda c: c.detect_faces(Image={"Bytes": b_group}, Attributes=["ALL"])),
+        "CompareFaces": (lambda a, b: compare_faces(m, a, b), lambda: [px(b_portrait), px(b_group)],
+                         lambda c: c.compare_faces(SourceImage={"Bytes": b_portrait}, TargetImage={"Bytes": b_group})),
+        "DetectText": (lambda rgb: detect_text(m, rgb), lambda: [px(b_page)],
+                       lambda c: c.detect_text(Image={"Bytes": b_page})),
+        "DetectModerationLabels": (lambda rgb: detect_moderation_labels(m, rgb),
+                                   lambda: [px(b_portrait, moderation_side(m))],
+                                   lambda c: c.detect_moderation_labels(Image={"Bytes": b_portrait})),
+    }
+    if args.only:
+        ops = {k: v for k, v in ops.items() if k.split("(")[0] in args.only}
+    runs = [one_round(args, ops) for _ in range(args.rounds)]
+    results = median_of([r for r, _ in runs])
+    for name in results:
+        results[name]["server_over_decode_and_model_rounds"] = [
+            round(r[name]["server_over_decode_and_model"], 3) for r, _ in runs]
+        print(f"{name:24s} server / (decode + models), median of {args.rounds} server processes: "
+              f"{results[name]['server_over_decode_and_model']:.3f} "
+              f"{results[name]['server_over_decode_and_model_rounds']}")
+    rss = runs[-1][1]
     report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-              "repeat": args.repeat, "threads": args.threads, "embedding_processes": args.embedding_processes,
+              "repeat": args.repeat, "rounds": args.rounds, "threads": args.threads,
+              "embedding_processes": args.embedding_processes,
               "operations": results, "peak_rss_mib": rss}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2))
