@@ -31,7 +31,7 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.serverproc import access_log_seconds, start_server, stop_server  # noqa: E402
+from bench.serverproc import access_log_seconds, median_of, start_server, stop_server  # noqa: E402
 from oculi.config import ModelChoice, Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import detect_faces, embed_face  # noqa: E402
@@ -151,13 +151,9 @@ def rounds(results: list[dict]) -> dict:
     another process of the same code (the face detector took 48 ms in one server and 67 ms in the next, the
     bench process varying as much), so one process is one sample: SearchFacesByImage read 0.97 in one and 1.39
     in another."""
-    out: dict = {}
-    for op in results[0]:
-        item = out[op] = {}
-        for key in results[0][op]:
-            values = [r[op][key] for r in results if r[op].get(key) is not None]
-            if values:
-                item[key] = round(statistics.median(values), 3)
+    out = {op: {k: round(v, 3) if isinstance(v, float) else v for k, v in item.items()}
+           for op, item in median_of(results).items()}
+    for op, item in out.items():
         if "server_over_raw" in item:
             item["server_over_raw_rounds"] = [r[op]["server_over_raw"] for r in results]
     return out

@@ -32,7 +32,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("OCULI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 sys.path.insert(0, str(ROOT))
 
-from bench.serverproc import access_log_seconds, cpu_seconds, peak_rss_mib, start_server, stop_server  # noqa: E402
+from bench.serverproc import (  # noqa: E402
+    access_log_seconds,
+    cpu_seconds,
+    median_of,
+    peak_rss_mib,
+    start_server,
+    stop_server,
+)
 from oculi.config import Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import compare_faces, detect_faces  # noqa: E402
@@ -65,16 +72,6 @@ def interleaved(fns: list, repeat: int, block: int = 5) -> list[list[float]]:
                 fn()
                 samples.append(time.perf_counter() - t)
     return out
-
-
-def median_of(rounds: list):
-    """Each number of same-shaped results (dicts of dicts of numbers), as its median over the rounds."""
-    first = rounds[0]
-    if isinstance(first, dict):
-        return {k: median_of([r[k] for r in rounds]) for k in first}
-    if isinstance(first, (int, float)):
-        return float(np.median(rounds))
-    return first
 
 
 def offline_client():

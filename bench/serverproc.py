@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -121,3 +122,15 @@ def access_log_seconds(log: Path, operation: str) -> list[float]:
         if isinstance(rec, dict) and rec.get("operation") == operation and "duration_ms" in rec:
             out.append(rec["duration_ms"] / 1000)
     return out
+
+
+def median_of(rounds: list):
+    """Same-shaped results of several server processes (dicts of dicts of numbers), each number as its median
+    over the rounds that have it (None and missing keys skipped; None where no round has one)."""
+    first = next((r for r in rounds if r is not None), None)
+    if isinstance(first, dict):
+        keys = dict.fromkeys(k for r in rounds if isinstance(r, dict) for k in r)
+        return {k: median_of([r.get(k) for r in rounds if isinstance(r, dict)]) for k in keys}
+    if isinstance(first, (int, float)):
+        return float(statistics.median(r for r in rounds if isinstance(r, (int, float))))
+    return first
