@@ -25,13 +25,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+OCULI_SERVE = [sys.executable, "-m", "oculi.cli", "serve"]
+
+
 def start_server(args: list[str], env: dict[str, str] | None = None, log: Path | None = None,
-                 wait_s: float = 100.0) -> tuple[subprocess.Popen, str]:
-    """`oculi serve --port P <args>` with `env` over this process's environment; its output goes to `log`
-    (JSON access log lines included when OCULI_LOG_FORMAT=json) or nowhere. Returns once /healthz answers."""
+                 wait_s: float = 100.0, command: list[str] = OCULI_SERVE) -> tuple[subprocess.Popen, str]:
+    """`oculi serve --port P <args>` (or `command --port P <args>`) with `env` over this process's environment;
+    its output goes to `log` (JSON access log lines included when OCULI_LOG_FORMAT=json) or nowhere. Returns once
+    /healthz answers."""
     port = free_port()
     out = log.open("w") if log else subprocess.DEVNULL  # noqa: SIM115 (the server's until it exits)
-    proc = subprocess.Popen([sys.executable, "-m", "oculi.cli", "serve", "--port", str(port), *args],
+    proc = subprocess.Popen([*command, "--port", str(port), *args],
                             env=dict(os.environ, **(env or {})), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait_s

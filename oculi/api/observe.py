@@ -57,8 +57,8 @@ class ObserveMiddleware:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
+                seconds = time.perf_counter() - started  # to the last byte sent: what follows is bookkeeping
                 api, op = operation_of(scope)
-                seconds = time.perf_counter() - started
                 if op != "GET /metrics":
                     metrics.REQUESTS.labels(api, op, str(status)).inc()
                     metrics.REQUEST_SECONDS.labels(api, op).observe(seconds)
