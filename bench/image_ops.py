@@ -104,9 +104,13 @@ def one_round(args, ops: dict) -> tuple[dict, dict]:
     log = Path(tempfile.mkdtemp(prefix="oculi-bench-image-ops-")) / "server.log"
     env = {"OCULI_DATA_DIR": str(log.parent), "OCULI_THREADS": str(args.threads), "OCULI_LOG_FORMAT": "json",
            "OCULI_EMBEDDING_PROCESSES": str(args.embedding_processes)}
-    proc, url = start_server(["--workers", "2", "--role", "api"], log=log, env=env)
     floor_log = log.parent / "floor.log"
     floor, floor_url = start_server(["--workers", "2"], env=env | {"FLOOR_LOG": str(floor_log)}, command=FLOOR)
+    try:
+        proc, url = start_server(["--workers", "2", "--role", "api"], log=log, env=env)
+    except Exception:
+        stop_server(floor)
+        raise
 
     def client(endpoint: str):
         return boto3.client("rekognition", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
