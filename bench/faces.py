@@ -17,6 +17,7 @@ operations run against --rounds fresh server processes, one after another: each 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -31,7 +32,7 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.serverproc import access_log_seconds, median_of, start_server, stop_server  # noqa: E402
+from bench.serverproc import access_log_seconds, interleaved, median_of, start_server, stop_server  # noqa: E402
 from oculi.config import ModelChoice, Settings  # noqa: E402
 from oculi.services.analysis import Analyzer  # noqa: E402
 from oculi.services.faces import detect_faces, embed_face  # noqa: E402
@@ -88,47 +89,24 @@ def operations(repeat: int, portraits: list[bytes], block: int = 5) -> dict:
             c.index_faces(CollectionId="bench", Image={"Bytes": b})
         index_rate = len(portraits) / (time.perf_counter() - start)
         probe, group = (FR / "obama2.jpg").read_bytes(), GROUP3.read_bytes()
-        request = {"SearchFacesByImage": [], "DetectFaces": []}
-        raw_ms = {"SearchFacesByImage": [], "DetectFaces": [], "IndexFaces": []}
 
-        def raw(op: str, data: bytes, **kw) -> None:
-            t = time.perf_counter()
+        def raw(data: bytes, **kw) -> None:
             detect_faces(m, analyzer.from_bytes(data).rgb, **kw)
-            raw_ms[op].append(time.perf_counter() - t)
 
         def raw_search(data: bytes) -> None:
             """The model calls SearchFacesByImage makes: detect, then embed the largest face."""
-            t = time.perf_counter()
             rgb = analyzer.from_bytes(data).rgb
             embed_face(m, rgb, max(detect_faces(m, rgb), key=lambda f: f.box.area))
-            raw_ms["SearchFacesByImage"].append(time.perf_counter() - t)
 
-        def search() -> None:
-            t = time.perf_counter()
-            c.search_faces_by_image(CollectionId="bench", Image={"Bytes": probe})
-            request["SearchFacesByImage"].append(time.perf_counter() - t)
-
-        def detect() -> None:
-            t = time.perf_counter()
-            c.detect_faces(Image={"Bytes": group}, Attributes=["ALL"])
-            request["DetectFaces"].append(time.perf_counter() - t)
-
-        # requests and their raw counterparts take turns in blocks of `block` calls: the machine's load moves, so
-        # each side is sampled all along the run; and within a block each side runs as a busy process does, not
-        # always first after the other process ran (one call each way made every request start cold)
-        for i in range(0, repeat + 1, block):
-            n = min(block, repeat + 1 - i)
-            for _ in range(n):
-                search()
-            for _ in range(n):
-                raw_search(probe)
-            for _ in range(n):
-                detect()
-            for k in range(n):
-                raw("DetectFaces", group, attributes=True)
-                raw("IndexFaces", portraits[(i + k) % len(portraits)], embed=True)
-        request = {k: v[1:] for k, v in request.items()}  # the first of each warmed up
-        raw_ms = {k: v[1:] for k, v in raw_ms.items()}
+        to_index = itertools.cycle(portraits)
+        search, search_raw, detect, detect_raw, index_raw = interleaved([
+            lambda: c.search_faces_by_image(CollectionId="bench", Image={"Bytes": probe}),
+            lambda: raw_search(probe),
+            lambda: c.detect_faces(Image={"Bytes": group}, Attributes=["ALL"]),
+            lambda: raw(group, attributes=True),
+            lambda: raw(next(to_index), embed=True)], repeat, block)
+        request = {"SearchFacesByImage": search, "DetectFaces": detect}
+        raw_ms = {"SearchFacesByImage": search_raw, "DetectFaces": detect_raw, "IndexFaces": index_raw}
         time.sleep(1.5)  # the access log is written after the answer
     finally:
         stop_server(proc)

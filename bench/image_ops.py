@@ -41,6 +41,7 @@ from bench.image_calls import CALLS  # noqa: E402
 from bench.serverproc import (  # noqa: E402
     access_log_seconds,
     cpu_seconds,
+    interleaved,
     median_of,
     peak_rss_mib,
     start_server,
@@ -56,22 +57,6 @@ PAGE = DATA / "text/pytesseract/test.png"
 
 def percentiles(samples: list[float]) -> dict:
     return {"p50_ms": float(np.percentile(samples, 50) * 1000), "p95_ms": float(np.percentile(samples, 95) * 1000)}
-
-
-def interleaved(fns: list, repeat: int, block: int = 5) -> list[list[float]]:
-    """Seconds of each call of each function, the functions taking turns in blocks of `block` calls (after one
-    warm-up round): the machine's load moves, so each is sampled all along; and within a block each runs as a
-    busy process does (one call each in turn made every request start cold, right after the bench process ran)."""
-    out = [[] for _ in fns]
-    for fn in fns:
-        fn()
-    for i in range(0, repeat, block):
-        for fn, samples in zip(fns, out, strict=True):
-            for _ in range(min(block, repeat - i)):
-                t = time.perf_counter()
-                fn()
-                samples.append(time.perf_counter() - t)
-    return out
 
 
 def offline_client():

@@ -1,4 +1,5 @@
-"""A live `oculi serve` for the benchmarks, and what they read of it from /proc and its access log.
+"""A live `oculi serve` for the benchmarks, what they read of it from /proc and its access log, and how they
+sample it against their raw calls (`interleaved`) and over server processes (`median_of`).
 
 Every benchmark that measures the server starts it the same way (a free port on 127.0.0.1, wait for
 /healthz) and reads the same things of its process tree (uvicorn workers, their embedding processes): CPU time,
@@ -138,3 +139,19 @@ def median_of(rounds: list):
     if isinstance(first, (int, float)):
         return float(statistics.median(r for r in rounds if isinstance(r, (int, float))))
     return first
+
+
+def interleaved(fns: list, repeat: int, block: int = 5) -> list[list[float]]:
+    """Seconds of each call of each function, the functions taking turns in blocks of `block` calls (after one
+    warm-up round): the machine's load moves, so each is sampled all along; and within a block each runs as a
+    busy process does (one call each in turn made every request start cold, right after the bench process ran)."""
+    out = [[] for _ in fns]
+    for fn in fns:
+        fn()
+    for i in range(0, repeat, block):
+        for fn, samples in zip(fns, out, strict=True):
+            for _ in range(min(block, repeat - i)):
+                t = time.perf_counter()
+                fn()
+                samples.append(time.perf_counter() - t)
+    return out
